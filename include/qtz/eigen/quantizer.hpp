@@ -1,0 +1,173 @@
+// The Eigen-facing API: QTensor (codes + parameters) and the Quantizer template over format,
+// scheme, granularity, calibrator and profile (docs/quantization.md §9).
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+
+#include "qtz/calib/calibrator.hpp"
+#include "qtz/calib/minmax.hpp"
+#include "qtz/core/format.hpp"
+#include "qtz/core/metrics.hpp"
+#include "qtz/core/profile.hpp"
+#include "qtz/core/scheme.hpp"
+#include "qtz/eigen/adapt.hpp"
+#include "qtz/quant/ops.hpp"
+
+namespace qtz {
+
+/// Integer codes in an Eigen::Tensor of the input's rank and layout, with the parameters that
+/// produced them.
+template <class Fmt, int Rank, int Options>
+struct QTensor {
+  using storage_type = storage_t<Fmt>;
+  Eigen::Tensor<storage_type, Rank, Options> codes;
+  QuantParams params;
+
+  Shape shape() const {
+    std::int64_t dims[Rank > 0 ? Rank : 1] = {};
+    for (std::size_t i = 0; i < std::size_t{Rank}; ++i) dims[i] = static_cast<std::int64_t>(codes.dimension(i));
+    return Shape(dims, dims + Rank);
+  }
+  static constexpr Layout layout() noexcept { return eigen::layout_of(Options); }
+
+  /// eq. (6) for every code.
+  Eigen::Tensor<float, Rank, Options> dequantize() const {
+    auto out = eigen::make_tensor<float, Rank, Options>(shape());
+    qtz::dequantize(Span<const storage_type>(codes.data(), static_cast<std::size_t>(codes.size())),
+                    Span<float>(out.data(), static_cast<std::size_t>(out.size())), shape(), params, layout());
+    return out;
+  }
+};
+
+/// Options of a Quantizer that are not part of its type.
+struct QuantizerOptions {
+  Rounding rounding = Rounding::half_even;
+  std::uint64_t seed = 0;           ///< stochastic rounding
+  std::optional<ScaleOp> scale_op;  ///< empty: the profile's
+};
+
+/// Calibrates on observed batches, then quantizes Eigen tensors and dense objects.
+///
+///   qtz::Quantizer<std::int8_t, qtz::SymmetricRestricted, qtz::PerChannel> wq{qtz::PerChannel{0}};
+///   wq.observe(W);
+///   auto qw = wq.quantize(W);   // qtz::QTensor
+template <class Fmt, class SchemeTag = Asymmetric, class Gran = PerTensor, class Calib = MinMax,
+          class Profile = compat::Qtz>
+class Quantizer {
+  static_assert(check_calibrator<Calib>());
+  static_assert(std::is_same_v<Gran, PerTensor> || std::is_same_v<Gran, PerChannel> || std::is_same_v<Gran, PerGroup>,
+                "qtz::Quantizer: granularity must be qtz::PerTensor, qtz::PerChannel or qtz::PerGroup");
+
+ public:
+  using format_type = Fmt;
+  using storage_type = storage_t<Fmt>;
+
+  /// Throws std::invalid_argument when the profile does not define this format/scheme, or for a
+  /// group size below 1.
+  explicit Quantizer(Gran g = Gran{}, QuantizerOptions o = {}, Calib c = Calib{})
+      : granularity_(g.granularity()), calib_(std::move(c)) {
+    spec_.format = format_traits<Fmt>::format();
+    spec_.scheme = SchemeTag::value;
+    spec_.compat = Profile::value;
+    spec_.rounding = o.rounding;
+    spec_.seed = o.seed;
+    spec_.scale_op = o.scale_op;
+    (void)profile_rules(spec_);
+  }
+
+  /// Feeds one batch to the calibrator.
+  template <class T>
+  Quantizer& observe(const T& x) {
+    const eigen::FloatView v = eigen::view(x);
+    calib_.observe(v.data, v.shape, v.layout, granularity_);
+    last_shape_ = v.shape;
+    observed_ = true;
+    return *this;
+  }
+
+  void reset() {
+    calib_.reset();
+    observed_ = false;
+  }
+  const Calib& calibrator() const noexcept { return calib_; }
+  Calib& calibrator() noexcept { return calib_; }
+  const QuantSpec& spec() const noexcept { return spec_; }
+  const Granularity& granularity() const noexcept { return granularity_; }
+
+  /// Parameters for tensors shaped like the last observed batch. Throws std::logic_error before
+  /// any observe(), or when a slot saw no finite value.
+  QuantParams params() const {
+    if (!observed_) throw std::logic_error("qtz::Quantizer: no batch observed; call observe() first");
+    return params(last_shape_);
+  }
+  /// Parameters for a tensor of `shape` (its slot count must match what was observed).
+  QuantParams params(const Shape& shape) const {
+    if (!observed_) throw std::logic_error("qtz::Quantizer: no batch observed; call observe() first");
+    return make_params(calib_.lo(), calib_.hi(), spec_, granularity_, shape);
+  }
+
+  /// Quantizes x with the calibrated parameters.
+  template <class T>
+  auto quantize(const T& x) const {
+    using K = eigen::tensor_kind<T>;
+    const eigen::FloatView v = eigen::view(x);
+    QTensor<Fmt, K::rank, K::options> out{eigen::make_tensor<storage_type, K::rank, K::options>(v.shape),
+                                          params(v.shape)};
+    const std::size_t n = v.shape.size();
+    qtz::quantize(Span<const float>(v.data, n), Span<storage_type>(out.codes.data(), n), v.shape, out.params, v.layout);
+    return out;
+  }
+
+  /// dequantize(quantize(x)) with the profile's fake-quantize range, as a tensor of x's rank and layout.
+  template <class T>
+  auto fake_quantize(const T& x) const {
+    using K = eigen::tensor_kind<T>;
+    const eigen::FloatView v = eigen::view(x);
+    auto out = eigen::make_tensor<float, K::rank, K::options>(v.shape);
+    const std::size_t n = v.shape.size();
+    qtz::fake_quantize(Span<const float>(v.data, n), Span<float>(out.data(), n), v.shape, params(v.shape), v.layout);
+    return out;
+  }
+
+ private:
+  QuantSpec spec_;
+  Granularity granularity_;
+  Calib calib_;
+  Shape last_shape_;
+  bool observed_ = false;
+};
+
+/// Error metrics over two Eigen objects of the same size and layout (eqs. (18)-(21)).
+namespace eigen {
+namespace detail {
+template <class A, class B, class F>
+double metric(const A& x, const B& y, F f) {
+  const FloatView a = view(x), b = view(y);
+  if (a.shape.size() != b.shape.size() || a.layout != b.layout) {
+    throw std::invalid_argument("qtz: metric operands differ in size or layout: " + a.shape.str() + " vs " +
+                                b.shape.str());
+  }
+  return f(a.data, b.data, a.shape.size());
+}
+}  // namespace detail
+template <class A, class B>
+double mse(const A& x, const B& y) {
+  return detail::metric(x, y, [](const float* p, const float* q, std::size_t n) { return qtz::mse(p, q, n); });
+}
+template <class A, class B>
+double sqnr_db(const A& x, const B& y) {
+  return detail::metric(x, y, [](const float* p, const float* q, std::size_t n) { return qtz::sqnr_db(p, q, n); });
+}
+template <class A, class B>
+double max_abs_error(const A& x, const B& y) {
+  return detail::metric(x, y, [](const float* p, const float* q, std::size_t n) { return qtz::max_abs_error(p, q, n); });
+}
+template <class A, class B>
+double cosine(const A& x, const B& y) {
+  return detail::metric(x, y, [](const float* p, const float* q, std::size_t n) { return qtz::cosine(p, q, n); });
+}
+}  // namespace eigen
+
+}  // namespace qtz
