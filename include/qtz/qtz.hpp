@@ -13,6 +13,7 @@
 #include "qtz/core/scheme.hpp"
 #include "qtz/core/shape.hpp"
 
+#include "qtz/kernels/scalar/histogram.hpp"
 #include "qtz/kernels/scalar/minmax.hpp"
 #include "qtz/kernels/scalar/quantize.hpp"
 #include "qtz/quant/ops.hpp"

@@ -41,4 +41,22 @@ inline MinMaxResult minmax(const float* x, std::size_t n) noexcept {
   return MinMaxResult{lo, hi, finite, static_cast<std::uint64_t>(n) - finite};
 }
 
+/// Largest |x| over the finite elements of x[0..n) (0 when there is none), and their count.
+struct AbsMaxResult {
+  float absmax;
+  std::uint64_t finite;
+};
+inline AbsMaxResult absmax(const float* x, std::size_t n) noexcept {
+  float m = 0.0f;
+  std::uint64_t finite = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const float v = x[k];
+    if (!(v - v == 0.0f)) continue;
+    ++finite;
+    const float a = v < 0.0f ? -v : v;
+    m = a > m ? a : m;
+  }
+  return AbsMaxResult{m, finite};
+}
+
 }  // namespace qtz::kernels::scalar
