@@ -56,7 +56,7 @@ struct QuantParams {
   std::vector<std::int64_t> scale_shape;           ///< [] per tensor, [C] per channel, ... per group
   std::vector<float> scale;                        ///< S > 0, normal, finite
   std::vector<float> inv_scale;                    ///< R, used by ScaleOp::reciprocal / DequantOp::divide_by_inverse
-  std::vector<std::int32_t> zero_point;            ///< Z in [format.qmin(), format.qmax()]
+  std::vector<std::int32_t> zero_point;            ///< Z in [qmin, qmax]
   std::vector<float> range_min, range_max;         ///< the clipping range that gave S and Z (may be empty)
 
   std::size_t count() const noexcept { return scale.size(); }
@@ -105,10 +105,10 @@ struct QuantParams {
                                 " is invalid; allowed: finite and > 0 (0 only in the tensorrt profile)");
       }
       const std::int32_t z = zero_point[i];
-      if (z < fmin || z > fmax) {
+      if (z < qmin || z > qmax) {
         throw std::invalid_argument("qtz: zero_point[" + std::to_string(i) + "] = " + std::to_string(z) +
-                                    " is outside the " + format.name() + " range [" + std::to_string(fmin) +
-                                    ", " + std::to_string(fmax) + "]");
+                                    " is outside the code range [" + std::to_string(qmin) + ", " +
+                                    std::to_string(qmax) + "] of " + format.name());
       }
     }
   }

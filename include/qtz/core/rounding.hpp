@@ -71,24 +71,35 @@ constexpr std::int32_t round_floor(float t) noexcept {
 /// eq. (4d): round toward zero.
 constexpr std::int32_t round_toward_zero(float t) noexcept { return detail::trunc_split(t).i; }
 
-/// The counter-based generator of stochastic rounding (eq. (4e)): the SplitMix64 finaliser applied
-/// to seed * 0x9E3779B97F4A7C15 + index, top 24 bits. A pure function of (seed, logical row-major
-/// element index): the same draw on every ISA, thread count and memory layout.
-constexpr std::uint32_t stochastic_draw(std::uint64_t seed, std::uint64_t index) noexcept {
-  std::uint64_t z = seed * 0x9E3779B97F4A7C15ull + index;
+namespace detail {
+/// The SplitMix64 output function (Steele, Lea, Flood 2014).
+constexpr std::uint64_t splitmix64_mix(std::uint64_t z) noexcept {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return static_cast<std::uint32_t>(z >> 40);  // uniform in [0, 2^24)
+  return z ^ (z >> 31);
+}
+}  // namespace detail
+
+/// The counter-based generator of stochastic rounding (eq. (4e)): element `index` of the SplitMix64
+/// stream whose state is mix(seed + G), i.e. mix(mix(seed + G) + G * (index + 1)) with
+/// G = 0x9E3779B97F4A7C15, top 24 bits. A pure function of (seed, logical row-major element index):
+/// the same draw on every ISA, thread count and memory layout.
+constexpr std::uint32_t stochastic_draw(std::uint64_t seed, std::uint64_t index) noexcept {
+  constexpr std::uint64_t G = 0x9E3779B97F4A7C15ull;
+  const std::uint64_t state = detail::splitmix64_mix(seed + G);
+  return static_cast<std::uint32_t>(detail::splitmix64_mix(state + G * (index + 1)) >> 40);  // in [0, 2^24)
 }
 
-/// eq. (4e): floor(t) + (u < frac(t)) with u = draw / 2^24. Both sides are compared as exact
-/// multiples of 2^-24: frac(t) * 2^24 is exact (power-of-two scaling), draw < 2^24 is exact in float.
+/// eq. (4e): floor(t) + (u < frac(t)) with u = draw / 2^24, decided exactly: with i = trunc(t) and
+/// f = t - i (exact, in (-1, 1)), the comparison is draw < f * 2^24 for f >= 0 and
+/// draw - 2^24 < f * 2^24 for f < 0 (where floor(t) = i - 1 and frac(t) = 1 + f). Both sides are exact
+/// floats (power-of-two scaling; integers below 2^24), so no rounding mode is involved.
 constexpr std::int32_t round_stochastic(float t, std::uint64_t seed, std::uint64_t index) noexcept {
-  const std::int32_t f = round_floor(t);
-  const float frac = t - static_cast<float>(f);  // in [0, 1), exact
-  const auto u = static_cast<float>(stochastic_draw(seed, index));
-  return f + (u < frac * 16777216.0f ? 1 : 0);
+  const detail::TruncSplit s = detail::trunc_split(t);
+  const auto draw = static_cast<std::int32_t>(stochastic_draw(seed, index));
+  const float f24 = s.frac * 16777216.0f;
+  if (s.frac >= 0.0f) return s.i + (static_cast<float>(draw) < f24 ? 1 : 0);
+  return s.i - 1 + (static_cast<float>(draw - 16777216) < f24 ? 1 : 0);
 }
 
 /// eq. (4): dispatch on the policy. `seed`/`index` only matter for Rounding::stochastic.
