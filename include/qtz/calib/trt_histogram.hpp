@@ -46,11 +46,11 @@ class TrtHistogram {
     }
   }
 
-  /// One collect() call over x[0..n): only finite values are used; `absmax` is their max |x|.
-  void collect(const float* x, std::size_t n, float absmax) {
-    std::uint64_t finite = 0;
-    for (std::size_t k = 0; k < n; ++k) finite += (x[k] - x[k] == 0.0f) ? 1u : 0u;
+  /// One collect() call over x[0..n): only the finite values are used; `absmax` is their max |x| and
+  /// `finite` their number (the caller has both from its min/max pass).
+  void collect(const float* x, std::size_t n, float absmax, std::uint64_t finite) {
     if (finite == 0) return;
+    float hist_max = 0.0f;  // histc's `max` argument
     if (!started_) {
       if (!(absmax > 0.0f)) {
         pending_zeros_ += finite;
@@ -65,10 +65,12 @@ class TrtHistogram {
       counts_.assign(nb_, 0);
       counts_[0] += pending_zeros_;
       pending_zeros_ = 0;
-    } else if (absmax > edge(edges_n_ - 1)) {
-      grow(absmax);
+      hist_max = absmax;
+    } else {
+      if (absmax > edge(edges_n_ - 1)) grow(absmax);
+      hist_max = edge(edges_n_ - 1);
     }
-    const float right = linspace_at(nb_, edge(edges_n_ - 1), nb_ + 1);
+    const float right = linspace_at(nb_, hist_max, nb_ + 1);
     const auto fnb = static_cast<float>(nb_);
     for (std::size_t k = 0; k < n; ++k) {
       const float v = x[k];
