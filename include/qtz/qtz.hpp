@@ -20,6 +20,13 @@
 
 #include "qtz/calib/calibrator.hpp"
 #include "qtz/calib/minmax.hpp"
+#include "qtz/calib/moving_average.hpp"
+#include "qtz/calib/histogram.hpp"
+#include "qtz/calib/trt_histogram.hpp"
+#include "qtz/calib/histogram_calibrator.hpp"
+#include "qtz/calib/percentile.hpp"
+#include "qtz/calib/entropy.hpp"
+#include "qtz/calib/mse.hpp"
 
 #include "qtz/eigen/adapt.hpp"
 #include "qtz/eigen/quantizer.hpp"

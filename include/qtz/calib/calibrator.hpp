@@ -6,6 +6,16 @@
 //   std::vector<float> lo() const, hi() const;   // one range per parameter slot; throws when a slot saw no finite value
 //   std::uint64_t finite_count() const, nonfinite_count() const;
 //   static constexpr bool mergeable;             // and, when true, void merge(const C&)
+// Optional:
+//   void configure(const QuantSpec&);             // called by qtz::Quantizer's constructor, so that a
+//                                                 // threshold calibrator knows the format (levels), the
+//                                                 // scheme (how T becomes a range) and the profile
+//                                                 // (tensorrt: TensorRT's histogram)
+//
+// Ranges: one [lo, hi] per parameter slot (per tensor: 1; per channel: C; per group: the scale
+// tensor's elements in logical row-major order). Non-finite values are skipped and counted. Asking
+// for a range before any finite value of a slot was seen throws std::logic_error. The calibrators
+// of qtz: MinMax, MovingAverageMinMax (sequential: merge does not compile), Percentile, Entropy, Mse.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +51,20 @@ struct has_counts<C, std::void_t<decltype(std::uint64_t{std::declval<const C&>()
                                  decltype(std::uint64_t{std::declval<const C&>().nonfinite_count()})>>
     : std::true_type {};
 template <class C, class = void>
+struct has_merge : std::false_type {};
+template <class C>
+struct has_merge<C, std::void_t<decltype(std::declval<C&>().merge(std::declval<const C&>()))>> : std::true_type {};
+template <class C, class = void>
+struct mergeable_flag : std::false_type {};
+template <class C>
+struct mergeable_flag<C, std::enable_if_t<C::mergeable>> : std::true_type {};
+/// True when C has `void configure(const QuantSpec&)` (QuantSpec is only forward-declared here).
+template <class C, class Spec, class = void>
+struct has_configure : std::false_type {};
+template <class C, class Spec>
+struct has_configure<C, Spec, std::void_t<decltype(std::declval<C&>().configure(std::declval<const Spec&>()))>>
+    : std::true_type {};
+template <class C, class = void>
 struct has_mergeable_flag : std::false_type {};
 template <class C>
 struct has_mergeable_flag<C, std::void_t<decltype(bool{C::mergeable})>> : std::true_type {};
@@ -57,6 +81,8 @@ constexpr bool check_calibrator() {
   static_assert(detail::has_counts<C>::value,
                 "qtz calibrator: missing `std::uint64_t finite_count() const` / `nonfinite_count() const`");
   static_assert(detail::has_mergeable_flag<C>::value, "qtz calibrator: missing `static constexpr bool mergeable`");
+  static_assert(!detail::mergeable_flag<C>::value || detail::has_merge<C>::value,
+                "qtz calibrator: `mergeable` is true but `void merge(const C&)` is missing");
   return true;
 }
 

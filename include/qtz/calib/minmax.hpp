@@ -85,6 +85,11 @@ class MinMax {
   std::vector<float> lo() const { return checked(lo_); }
   std::vector<float> hi() const { return checked(hi_); }
 
+  /// The running min/max of every slot without the check: +inf / -inf for a slot that has seen no
+  /// finite value (used by MovingAverageMinMax, which needs each batch's per-slot extrema).
+  const std::vector<float>& observed_lo() const noexcept { return lo_; }
+  const std::vector<float>& observed_hi() const noexcept { return hi_; }
+
  private:
   struct Segments {
     const float* x;

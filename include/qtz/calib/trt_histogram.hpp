@@ -6,7 +6,7 @@
 //   later batch:  if x_max > edges[-1]: width = edges[1] - edges[0]; num_bins = ceil(x_max / width);
 //                                       edges = arange(0, x_max + width, width)
 //                 hist = histc(|x|, num_bins, 0, edges[-1]); hist[:old] += old
-//   histc bin:    pos = int(fl(fl(a * num_bins) / right)), right = linspace(0, edges[-1], num_bins + 1)[-1],
+//   histc bin:    pos = int(fl(fl(a / right) * num_bins)), right = linspace(0, edges[-1], num_bins + 1)[-1],
 //                 a > right dropped, pos == num_bins -> num_bins - 1
 //
 // The bin width is fixed by the first batch and bins are appended as the range grows, so the result
@@ -80,7 +80,8 @@ class TrtHistogram {
         ++dropped_;
         continue;
       }
-      const float t = round_f(round_f(static_cast<double>(a) * fnb) / static_cast<double>(right));
+      const float t = round_f(static_cast<double>(round_f(static_cast<double>(a) / static_cast<double>(right))) *
+                              static_cast<double>(fnb));
       auto pos = static_cast<std::size_t>(t);
       if (pos >= nb_) pos = nb_ - 1;
       ++counts_[pos];
@@ -125,8 +126,8 @@ class TrtHistogram {
     };
     if (idx < vec_end) {
       const std::size_t ib = idx - idx % 8;
-      const float lane = round_f(static_cast<double>(idx - ib) * static_cast<double>(step));
-      return round_f(static_cast<double>(base_at(ib)) + static_cast<double>(lane));
+      volatile float lane = static_cast<float>(idx - ib) * step;  // volatile: torch rounds the product, no FMA
+      return base_at(ib) + lane;
     }
     return base_at(idx);
   }

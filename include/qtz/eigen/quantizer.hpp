@@ -75,6 +75,7 @@ class Quantizer {
     spec_.seed = o.seed;
     spec_.scale_op = o.scale_op;
     (void)profile_rules(spec_);
+    if constexpr (detail::has_configure<Calib, QuantSpec>::value) calib_.configure(spec_);  // calibrator.hpp
   }
 
   /// Feeds one batch to the calibrator.
@@ -138,6 +139,18 @@ class Quantizer {
   Shape last_shape_;
   bool observed_ = false;
 };
+
+/// Dynamic quantization: calibrates on x itself (one observe with `Calib`), then quantizes x.
+///
+///   auto q = qtz::quantize_dynamic<std::uint8_t>(x);                        // asymmetric, per tensor, MinMax
+///   auto w = qtz::quantize_dynamic<std::int8_t, qtz::SymmetricRestricted>(W, qtz::PerChannel{0});
+template <class Fmt, class SchemeTag = Asymmetric, class Gran = PerTensor, class Calib = MinMax,
+          class Profile = compat::Qtz, class T>
+auto quantize_dynamic(const T& x, Gran g = Gran{}, QuantizerOptions o = {}, Calib c = Calib{}) {
+  Quantizer<Fmt, SchemeTag, Gran, Calib, Profile> q(g, o, std::move(c));
+  q.observe(x);
+  return q.quantize(x);
+}
 
 /// Error metrics over two Eigen objects of the same size and layout (eqs. (18)-(21)).
 namespace eigen {
