@@ -43,7 +43,7 @@ struct Format {
     const bool u = s.rfind("uint", 0) == 0;
     const bool i = !u && s.rfind("int", 0) == 0;
     const std::string digits = u ? s.substr(4) : (i ? s.substr(3) : std::string());
-    bool ok = !digits.empty() && digits.size() <= 2;
+    bool ok = !digits.empty() && digits.size() <= 2 && digits[0] != '0';
     for (char c : digits) ok = ok && c >= '0' && c <= '9';
     const int b = ok ? std::stoi(digits) : 0;
     if (!ok || !((b >= 2 && b <= 8) || b == 16)) {
