@@ -16,6 +16,7 @@
 #include "qtz/kernels/scalar/histogram.hpp"
 #include "qtz/kernels/scalar/minmax.hpp"
 #include "qtz/kernels/scalar/quantize.hpp"
+#include "qtz/dispatch/dispatch.hpp"
 #include "qtz/quant/ops.hpp"
 
 #include "qtz/calib/calibrator.hpp"

@@ -4,6 +4,7 @@
 // These functions validate their arguments (and throw std::invalid_argument / std::domain_error
 // naming the argument), then call kernels that neither allocate nor throw. Per-group parameters of
 // column-major data are reordered once into memory order (one small allocation of N / G entries).
+// Kernel calls go through the dispatcher (dispatch/dispatch.hpp): the ISA is read once per call.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,7 @@
 
 #include "qtz/core/params.hpp"
 #include "qtz/core/shape.hpp"
+#include "qtz/dispatch/dispatch.hpp"
 #include "qtz/kernels/scalar/quantize.hpp"
 
 namespace qtz {
@@ -117,13 +119,14 @@ struct QuantizeSegments {
   kernels::KernelConfig c;
   const Shape& shape;
   bool logical;
+  Isa isa;  // chosen once per call (rule B5)
   void uniform(std::size_t off, std::size_t n, std::size_t pi) const noexcept {
     if (logical) {
       for (std::size_t k = off; k < off + n; ++k)
         q[k] = static_cast<Q>(kernels::scalar::quantize_value(x[k], m.scale[pi], m.inv_scale[pi], m.zero_point[pi], c,
                                                               col_major_to_row_major_index(k, shape)));
     } else {
-      kernels::scalar::quantize_uniform(x + off, q + off, n, m.scale[pi], m.inv_scale[pi], m.zero_point[pi], c, off);
+      kernels::quantize_uniform(isa, x + off, q + off, n, m.scale[pi], m.inv_scale[pi], m.zero_point[pi], c, off);
     }
   }
   void vector(std::size_t off, std::size_t n, std::size_t pi) const noexcept {
@@ -133,7 +136,7 @@ struct QuantizeSegments {
                                                                     m.zero_point[pi + k], c,
                                                                     col_major_to_row_major_index(off + k, shape)));
     } else {
-      kernels::scalar::quantize_vector(x + off, q + off, n, m.scale + pi, m.inv_scale + pi, m.zero_point + pi, c, off);
+      kernels::quantize_vector(isa, x + off, q + off, n, m.scale + pi, m.inv_scale + pi, m.zero_point + pi, c, off);
     }
   }
 };
@@ -144,11 +147,12 @@ struct DequantizeSegments {
   float* x;
   const MemoryParams& m;
   DequantOp op;
+  Isa isa;
   void uniform(std::size_t off, std::size_t n, std::size_t pi) const noexcept {
-    kernels::scalar::dequantize_uniform(q + off, x + off, n, m.scale[pi], m.inv_scale[pi], m.zero_point[pi], op);
+    kernels::dequantize_uniform(isa, q + off, x + off, n, m.scale[pi], m.inv_scale[pi], m.zero_point[pi], op);
   }
   void vector(std::size_t off, std::size_t n, std::size_t pi) const noexcept {
-    kernels::scalar::dequantize_vector(q + off, x + off, n, m.scale + pi, m.inv_scale + pi, m.zero_point + pi, op);
+    kernels::dequantize_vector(isa, q + off, x + off, n, m.scale + pi, m.inv_scale + pi, m.zero_point + pi, op);
   }
 };
 
@@ -160,6 +164,7 @@ struct FakeQuantizeSegments {
   kernels::KernelConfig c;
   const Shape& shape;
   bool logical;
+  Isa isa;
   void one(std::size_t k, std::size_t pi) const noexcept {
     const std::uint64_t li = col_major_to_row_major_index(k, shape);
     const float s = m.scale[pi], r = m.inv_scale[pi];
@@ -172,7 +177,7 @@ struct FakeQuantizeSegments {
     if (logical) {
       for (std::size_t k = off; k < off + n; ++k) one(k, pi);
     } else {
-      kernels::scalar::fake_quantize_uniform(x + off, y + off, mask ? mask + off : nullptr, n, m.scale[pi],
+      kernels::fake_quantize_uniform(isa, x + off, y + off, mask ? mask + off : nullptr, n, m.scale[pi],
                                              m.inv_scale[pi], m.zero_point[pi], c, off);
     }
   }
@@ -180,7 +185,7 @@ struct FakeQuantizeSegments {
     if (logical) {
       for (std::size_t k = 0; k < n; ++k) one(off + k, pi + k);
     } else {
-      kernels::scalar::fake_quantize_vector(x + off, y + off, mask ? mask + off : nullptr, n, m.scale + pi,
+      kernels::fake_quantize_vector(isa, x + off, y + off, mask ? mask + off : nullptr, n, m.scale + pi,
                                             m.inv_scale + pi, m.zero_point + pi, c, off);
     }
   }
@@ -203,7 +208,7 @@ void quantize(Span<const float> x, Span<Q> q, const Shape& shape, const QuantPar
   detail::MemoryParams m;
   detail::memory_params(p, layout, m);
   detail::QuantizeSegments<Q> f{x.data, q.data, m, detail::kernel_config(p, false), shape,
-                                detail::needs_logical_index(p, shape, layout)};
+                                detail::needs_logical_index(p, shape, layout), active_isa()};
   detail::for_each_segment(v, f);
 }
 
@@ -219,7 +224,7 @@ void dequantize(Span<const Q> q, Span<float> x, const Shape& shape, const QuantP
   const CanonicalView v = canonical_view(shape, layout, p.granularity);
   detail::MemoryParams m;
   detail::memory_params(p, layout, m);
-  detail::DequantizeSegments<Q> f{q.data, x.data, m, p.dequant_op};
+  detail::DequantizeSegments<Q> f{q.data, x.data, m, p.dequant_op, active_isa()};
   detail::for_each_segment(v, f);
 }
 
@@ -236,7 +241,7 @@ inline void fake_quantize(Span<const float> x, Span<float> y, const Shape& shape
   detail::MemoryParams m;
   detail::memory_params(p, layout, m);
   detail::FakeQuantizeSegments f{x.data, y.data, mask.data, m, detail::kernel_config(p, true), shape,
-                                 detail::needs_logical_index(p, shape, layout)};
+                                 detail::needs_logical_index(p, shape, layout), active_isa()};
   detail::for_each_segment(v, f);
 }
 

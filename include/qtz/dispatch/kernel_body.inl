@@ -1,0 +1,471 @@
+// The SIMD kernel bodies, written once over a small vector-operation layer and instantiated per ISA
+// (the Highway "foreach_target" pattern, header-only). NOT a standalone header: it is included by
+// kernels/<isa>/quantize.hpp inside `namespace qtz::kernels::<isa>`, with
+//   QTZ_KTARGET  the ISA's target attribute (QTZ_TARGET_AVX2, QTZ_TARGET_AVX512, or nothing for NEON)
+//   ops::        the ISA's operations (kernels/<isa>/common.hpp): F, I, M, W, kVecBytes, ...
+// Every function here carries QTZ_KTARGET (rule B2), has the scalar spec's signature (rule B1),
+// calls the scalar spec for tails and for policies it does not implement (stochastic rounding,
+// rule B6), and reproduces the spec byte for byte (tests/kernels/*_bitexact_test.cpp).
+//
+// Quantize per element is the spec's sequence of single IEEE operations (eqs. (1)-(5)):
+//   t = x*R or x/S;  NaN -> 0 (compare-and-select);  clamp to [qmin-Z, qmax-Z];  round with a
+//   static-rounding convert (half-away: trunc + exact fraction, as the spec);  + Z in int32.
+//
+// Exact `divide` at reciprocal speed (ScaleMode::divide_fast, DESIGN §1): with R' = fl(1/S) (normal),
+// t' = fl(x*R') and t = fl(x/S) satisfy |t' - t| <= 3*2^-24 |x/S| < 2^-22 |t'| (+ 2^-149 in the
+// subnormal range). round(clamp(.)) and the fake-quant mask are monotone step functions of t whose
+// steps lie at half-integers (nearest modes) or integers (floor, toward-zero) inside
+// [qmin-Z-1, qmax-Z+1]. A lane is therefore exact unless t', clamped to the window
+// [qmin-Z-1.75, qmax-Z+1.75], lies within eps = 2^-20 |t'| + 2^-126 (4x margin) of such a step; for
+// those rare lanes the whole vector is recomputed with the IEEE division and blended.
+
+namespace body {
+
+enum class ScaleMode : std::uint8_t { reciprocal, divide, divide_fast };
+
+/// Above this many elements, quantize/dequantize stream their output with non-temporal stores
+/// (performance.md: 2.5x slower in L1, 1.2x faster from DRAM).
+constexpr std::size_t kNonTemporalMinElements = std::size_t{1} << 22;
+
+struct LaneParams {
+  ops::F s, r, lo, hi, wlo, whi, mlo, mhi;
+  ops::I zp, lo_m1, hi_p1;
+};
+
+struct VecSrc {
+  const float* s;
+  const float* r;
+  const std::int32_t* zp;
+  std::int32_t qmin, qmax;
+};
+
+QTZ_KTARGET inline void uniform_params(LaneParams& p, float s, float r, std::int32_t zp, std::int32_t qmin,
+                                       std::int32_t qmax) noexcept {
+  const auto lo = static_cast<float>(qmin - zp), hi = static_cast<float>(qmax - zp);  // exact
+  p.s = ops::set1f(s);
+  p.r = ops::set1f(r);
+  p.lo = ops::set1f(lo);
+  p.hi = ops::set1f(hi);
+  p.wlo = ops::set1f(lo - 1.75f);  // exact: |lo| < 2^17
+  p.whi = ops::set1f(hi + 1.75f);
+  p.mlo = ops::set1f(static_cast<float>(qmin - zp - 1));
+  p.mhi = ops::set1f(static_cast<float>(qmax - zp + 1));
+  p.zp = ops::set1i(zp);
+  p.lo_m1 = ops::set1i(qmin - zp - 1);
+  p.hi_p1 = ops::set1i(qmax - zp + 1);
+}
+
+QTZ_KTARGET inline void vector_params(LaneParams& p, const VecSrc& v, std::size_t i) noexcept {
+  p.s = ops::loadf(v.s + i);
+  p.r = ops::loadf(v.r + i);
+  p.zp = ops::loadi32(v.zp + i);
+  const ops::I lo = ops::subi(ops::set1i(v.qmin), p.zp), hi = ops::subi(ops::set1i(v.qmax), p.zp);
+  p.lo = ops::cvtf(lo);  // exact: |qmin - Z| < 2^17
+  p.hi = ops::cvtf(hi);
+  p.lo_m1 = ops::subi(lo, ops::set1i(1));
+  p.hi_p1 = ops::addi(hi, ops::set1i(1));
+  p.mlo = ops::cvtf(p.lo_m1);
+  p.mhi = ops::cvtf(p.hi_p1);
+  p.wlo = p.mlo;  // unused by the vector kernels (no divide_fast), set for completeness
+  p.whi = p.mhi;
+}
+
+/// eq. (1), with the divide_fast repair described above.
+template <ScaleMode Sm, Rounding Rm>
+QTZ_KTARGET inline ops::F scale_step(ops::F x, const LaneParams& p) noexcept {
+  if constexpr (Sm == ScaleMode::reciprocal) {
+    return ops::mul(x, p.r);
+  } else if constexpr (Sm == ScaleMode::divide) {
+    return ops::div(x, p.s);
+  } else {
+    const ops::F t = ops::mul(x, p.r);  // p.r = fl(1/S) here
+    const ops::F tc = ops::min(ops::max(t, p.wlo), p.whi);
+    ops::F d;
+    if constexpr (Rm == Rounding::half_even || Rm == Rounding::half_away) {
+      d = ops::sub(ops::sub(tc, ops::floor_f(tc)), ops::set1f(0.5f));  // distance to k + 0.5
+    } else {
+      d = ops::sub(tc, ops::round_even_f(tc));  // distance to the nearest integer
+    }
+    const ops::F eps = ops::add(ops::mul(ops::absf(tc), ops::set1f(0x1p-20f)), ops::set1f(0x1p-126f));
+    const ops::M risky = ops::cmp_le(ops::absf(d), eps);
+    if (ops::any(risky)) return ops::select(risky, ops::div(x, p.s), t);
+    return t;
+  }
+}
+
+/// eq. (4) on clamped t (|t| < 2^17): static-rounding converts; half-away as the spec computes it.
+template <Rounding Rm>
+QTZ_KTARGET inline ops::I round_i(ops::F t) noexcept {
+  if constexpr (Rm == Rounding::half_even) {
+    return ops::cvt_even(t);
+  } else if constexpr (Rm == Rounding::floor) {
+    return ops::cvt_floor(t);
+  } else if constexpr (Rm == Rounding::toward_zero) {
+    return ops::cvtt(t);
+  } else {
+    ops::I i = ops::cvtt(t);
+    const ops::F f = ops::sub(t, ops::cvtf(i));  // exact fraction
+    i = ops::inc_if(i, ops::cmp_ge(f, ops::set1f(0.5f)));
+    return ops::dec_if(i, ops::cmp_le(f, ops::set1f(-0.5f)));
+  }
+}
+
+/// eqs. (2)-(5) on clamped, NaN-free t.
+template <Rounding Rm>
+QTZ_KTARGET inline ops::I round_clamped(ops::F t, const LaneParams& p) noexcept {
+  t = ops::zero_unless(ops::ordered(t), t);  // (2) NaN -> 0, before min/max (rule E4)
+  t = ops::min(ops::max(t, p.lo), p.hi);      // (3)
+  return round_i<Rm>(t);                      // (4)
+}
+
+template <ScaleMode Sm, Rounding Rm, bool Vec>
+QTZ_KTARGET inline ops::I codes_at(const float* x, std::size_t i, const LaneParams& up, const VecSrc& vs) noexcept {
+  if constexpr (Vec) {
+    LaneParams p{};
+    vector_params(p, vs, i);
+    return ops::addi(round_clamped<Rm>(scale_step<Sm, Rm>(ops::loadf(x + i), p), p), p.zp);  // (5)
+  } else {
+    return ops::addi(round_clamped<Rm>(scale_step<Sm, Rm>(ops::loadf(x + i), up), up), up.zp);
+  }
+}
+
+/// Vector part of quantize; returns how many elements it wrote (the caller finishes with the spec).
+template <class Q, ScaleMode Sm, Rounding Rm, bool Vec>
+QTZ_KTARGET inline std::size_t quantize_run(const float* x, Q* q, std::size_t n, const LaneParams& up,
+                                            const VecSrc& vs, bool nt) noexcept {
+  constexpr std::size_t K = 4 / sizeof(Q);  // int32 vectors per full vector of Q
+  constexpr std::size_t B = K * ops::W;
+  std::size_t i = 0;
+  ops::I v[K];
+  if (nt) {
+    for (; i + B <= n; i += B) {
+      for (std::size_t k = 0; k < K; ++k) v[k] = codes_at<Sm, Rm, Vec>(x, i + k * ops::W, up, vs);
+      ops::store_block<Q, true>(q + i, v);
+    }
+    ops::sfence();
+  } else {
+    for (; i + B <= n; i += B) {
+      for (std::size_t k = 0; k < K; ++k) v[k] = codes_at<Sm, Rm, Vec>(x, i + k * ops::W, up, vs);
+      ops::store_block<Q, false>(q + i, v);
+    }
+  }
+  for (; i + ops::W <= n; i += ops::W) ops::store1<Q>(q + i, codes_at<Sm, Rm, Vec>(x, i, up, vs));
+  return i;
+}
+
+template <class Q, ScaleMode Sm, bool Vec>
+QTZ_KTARGET inline std::size_t quantize_rm(const float* x, Q* q, std::size_t n, const LaneParams& up,
+                                           const VecSrc& vs, bool nt, Rounding rm) noexcept {
+  switch (rm) {
+    case Rounding::half_even: return quantize_run<Q, Sm, Rounding::half_even, Vec>(x, q, n, up, vs, nt);
+    case Rounding::half_away: return quantize_run<Q, Sm, Rounding::half_away, Vec>(x, q, n, up, vs, nt);
+    case Rounding::floor: return quantize_run<Q, Sm, Rounding::floor, Vec>(x, q, n, up, vs, nt);
+    case Rounding::toward_zero: return quantize_run<Q, Sm, Rounding::toward_zero, Vec>(x, q, n, up, vs, nt);
+    case Rounding::stochastic: break;  // the scalar spec does it
+  }
+  return 0;
+}
+
+/// Elements to handle with the spec first so that dst + head is aligned for non-temporal stores;
+/// nt reports whether streaming is used.
+template <class T>
+inline std::size_t nt_head(const T* dst, std::size_t n, bool& nt) noexcept {
+  nt = false;
+  const auto a = reinterpret_cast<std::uintptr_t>(dst);
+  if (n < kNonTemporalMinElements || a % sizeof(T) != 0) return 0;
+  nt = true;
+  return ((ops::kVecBytes - a % ops::kVecBytes) % ops::kVecBytes) / sizeof(T);
+}
+
+/// R' = fl(1/S) when divide_fast is valid (S and R' normal), else 0.
+inline float fast_divide_inverse(float s) noexcept {
+  if (!(s >= 0x1p-126f && s <= 0x1p125f)) return 0.0f;
+  return 1.0f / s;
+}
+
+template <ScaleMode Sm, Rounding Rm, bool Vec>
+QTZ_KTARGET inline void fake_lanes(const float* x, float* y, std::uint8_t* mask, std::size_t i, const LaneParams& up,
+                                   const VecSrc& vs, bool div_inv) noexcept {
+  LaneParams vp{};
+  if constexpr (Vec) vector_params(vp, vs, i);
+  const LaneParams& p = Vec ? vp : up;
+  const ops::F t = scale_step<Sm, Rm>(ops::loadf(x + i), p);
+  const ops::M ord = ops::ordered(t);
+  const ops::F v = ops::cvtf(round_clamped<Rm>(t, p));  // float(q - Z), exact
+  if (div_inv) {  // eq. (6), tensorrt: v / R, and 0 when R = 0
+    ops::storef(y + i, ops::select(ops::cmp_eq(p.r, ops::set1f(0.0f)), ops::set1f(0.0f), ops::div(v, p.r)));
+  } else {
+    ops::storef(y + i, ops::mul(v, p.s));
+  }
+  if (mask) {  // eq. (17): qmin <= round(t) + Z <= qmax before the clamp; 0 for NaN
+    const ops::F tz = ops::zero_unless(ord, t);
+    const ops::I r = round_i<Rm>(ops::min(ops::max(tz, p.mlo), p.mhi));
+    const ops::M in = ops::and_m(ord, ops::and_m(ops::cmpi_gt(r, p.lo_m1), ops::cmpi_gt(p.hi_p1, r)));
+    ops::store_mask1(mask + i, in);
+  }
+}
+
+template <ScaleMode Sm, Rounding Rm, bool Vec>
+QTZ_KTARGET inline std::size_t fake_run(const float* x, float* y, std::uint8_t* mask, std::size_t n,
+                                        const LaneParams& up, const VecSrc& vs, bool div_inv) noexcept {
+  std::size_t i = 0;
+  for (; i + ops::W <= n; i += ops::W) fake_lanes<Sm, Rm, Vec>(x, y, mask, i, up, vs, div_inv);
+  return i;
+}
+
+template <ScaleMode Sm, bool Vec>
+QTZ_KTARGET inline std::size_t fake_rm(const float* x, float* y, std::uint8_t* mask, std::size_t n,
+                                       const LaneParams& up, const VecSrc& vs, bool div_inv, Rounding rm) noexcept {
+  switch (rm) {
+    case Rounding::half_even: return fake_run<Sm, Rounding::half_even, Vec>(x, y, mask, n, up, vs, div_inv);
+    case Rounding::half_away: return fake_run<Sm, Rounding::half_away, Vec>(x, y, mask, n, up, vs, div_inv);
+    case Rounding::floor: return fake_run<Sm, Rounding::floor, Vec>(x, y, mask, n, up, vs, div_inv);
+    case Rounding::toward_zero: return fake_run<Sm, Rounding::toward_zero, Vec>(x, y, mask, n, up, vs, div_inv);
+    case Rounding::stochastic: break;
+  }
+  return 0;
+}
+
+template <class Q, bool Vec, bool NT>
+QTZ_KTARGET inline std::size_t dequantize_run(const Q* q, float* x, std::size_t n, const LaneParams& up,
+                                              const VecSrc& vs, bool div_inv) noexcept {
+  std::size_t i = 0;
+  LaneParams vp{};
+  for (; i + ops::W <= n; i += ops::W) {
+    if constexpr (Vec) vector_params(vp, vs, i);
+    const LaneParams& p = Vec ? vp : up;
+    const ops::F v = ops::cvtf(ops::subi(ops::load_codes<Q>(q + i), p.zp));  // exact
+    const ops::F out = div_inv ? ops::select(ops::cmp_eq(p.r, ops::set1f(0.0f)), ops::set1f(0.0f), ops::div(v, p.r))
+                               : ops::mul(v, p.s);
+    if constexpr (NT) ops::streamf(x + i, out);
+    else ops::storef(x + i, out);
+  }
+  if constexpr (NT) ops::sfence();
+  return i;
+}
+
+}  // namespace body
+
+/// Same contract as scalar::quantize_uniform.
+template <class Q>
+QTZ_KTARGET inline void quantize_uniform(const float* x, Q* q, std::size_t n, float scale, float inv_scale,
+                                         std::int32_t zp, const KernelConfig& c,
+                                         std::uint64_t index_base = 0) noexcept {
+  if (c.rounding == Rounding::stochastic || n < ops::W) {
+    scalar::quantize_uniform(x, q, n, scale, inv_scale, zp, c, index_base);
+    return;
+  }
+  bool nt = false;
+  const std::size_t head = body::nt_head(q, n, nt);
+  scalar::quantize_uniform(x, q, head, scale, inv_scale, zp, c, index_base);
+  body::LaneParams up{};
+  const body::VecSrc vs{nullptr, nullptr, nullptr, c.qmin, c.qmax};
+  std::size_t done = head;
+  if (c.scale_op == ScaleOp::reciprocal) {
+    body::uniform_params(up, scale, inv_scale, zp, c.qmin, c.qmax);
+    done += body::quantize_rm<Q, body::ScaleMode::reciprocal, false>(x + head, q + head, n - head, up, vs, nt, c.rounding);
+  } else if (const float r = body::fast_divide_inverse(scale); r != 0.0f) {
+    body::uniform_params(up, scale, r, zp, c.qmin, c.qmax);
+    done += body::quantize_rm<Q, body::ScaleMode::divide_fast, false>(x + head, q + head, n - head, up, vs, nt, c.rounding);
+  } else {
+    body::uniform_params(up, scale, inv_scale, zp, c.qmin, c.qmax);
+    done += body::quantize_rm<Q, body::ScaleMode::divide, false>(x + head, q + head, n - head, up, vs, nt, c.rounding);
+  }
+  scalar::quantize_uniform(x + done, q + done, n - done, scale, inv_scale, zp, c, index_base + done);
+}
+
+/// Same contract as scalar::quantize_vector (divide uses the IEEE division directly here).
+template <class Q>
+QTZ_KTARGET inline void quantize_vector(const float* x, Q* q, std::size_t n, const float* scale,
+                                        const float* inv_scale, const std::int32_t* zp, const KernelConfig& c,
+                                        std::uint64_t index_base = 0) noexcept {
+  std::size_t done = 0;
+  if (c.rounding != Rounding::stochastic && n >= ops::W) {
+    const body::LaneParams up{};
+    const body::VecSrc vs{scale, inv_scale, zp, c.qmin, c.qmax};
+    done = c.scale_op == ScaleOp::reciprocal
+               ? body::quantize_rm<Q, body::ScaleMode::reciprocal, true>(x, q, n, up, vs, false, c.rounding)
+               : body::quantize_rm<Q, body::ScaleMode::divide, true>(x, q, n, up, vs, false, c.rounding);
+  }
+  scalar::quantize_vector(x + done, q + done, n - done, scale + done, inv_scale + done, zp + done, c,
+                          index_base + done);
+}
+
+/// Same contract as scalar::dequantize_uniform.
+template <class Q>
+QTZ_KTARGET inline void dequantize_uniform(const Q* q, float* x, std::size_t n, float scale, float inv_scale,
+                                           std::int32_t zp, DequantOp op) noexcept {
+  bool nt = false;
+  const std::size_t head = n < ops::W ? 0 : body::nt_head(x, n, nt);
+  scalar::dequantize_uniform(q, x, head, scale, inv_scale, zp, op);
+  body::LaneParams up{};
+  body::uniform_params(up, scale, inv_scale, zp, 0, 0);
+  const body::VecSrc vs{nullptr, nullptr, nullptr, 0, 0};
+  const bool div_inv = op == DequantOp::divide_by_inverse;
+  const std::size_t done =
+      head + (nt ? body::dequantize_run<Q, false, true>(q + head, x + head, n - head, up, vs, div_inv)
+                 : body::dequantize_run<Q, false, false>(q + head, x + head, n - head, up, vs, div_inv));
+  scalar::dequantize_uniform(q + done, x + done, n - done, scale, inv_scale, zp, op);
+}
+
+/// Same contract as scalar::dequantize_vector.
+template <class Q>
+QTZ_KTARGET inline void dequantize_vector(const Q* q, float* x, std::size_t n, const float* scale,
+                                          const float* inv_scale, const std::int32_t* zp, DequantOp op) noexcept {
+  const body::LaneParams up{};
+  const body::VecSrc vs{scale, inv_scale, zp, 0, 0};
+  const std::size_t done =
+      body::dequantize_run<Q, true, false>(q, x, n, up, vs, op == DequantOp::divide_by_inverse);
+  scalar::dequantize_vector(q + done, x + done, n - done, scale + done, inv_scale + done, zp + done, op);
+}
+
+/// Same contract as scalar::fake_quantize_uniform.
+QTZ_KTARGET inline void fake_quantize_uniform(const float* x, float* y, std::uint8_t* mask, std::size_t n,
+                                              float scale, float inv_scale, std::int32_t zp, const KernelConfig& c,
+                                              std::uint64_t index_base = 0) noexcept {
+  std::size_t done = 0;
+  if (c.rounding != Rounding::stochastic && n >= ops::W) {
+    body::LaneParams up{};
+    const body::VecSrc vs{nullptr, nullptr, nullptr, c.qmin, c.qmax};
+    const bool div_inv = c.dequant_op == DequantOp::divide_by_inverse;
+    if (c.scale_op == ScaleOp::reciprocal) {
+      body::uniform_params(up, scale, inv_scale, zp, c.qmin, c.qmax);
+      done = body::fake_rm<body::ScaleMode::reciprocal, false>(x, y, mask, n, up, vs, div_inv, c.rounding);
+    } else if (const float r = body::fast_divide_inverse(scale); r != 0.0f && !div_inv) {
+      // (divide_by_inverse would read R from the same register as R' = fl(1/S): exact path then)
+      body::uniform_params(up, scale, r, zp, c.qmin, c.qmax);
+      done = body::fake_rm<body::ScaleMode::divide_fast, false>(x, y, mask, n, up, vs, false, c.rounding);
+    } else {
+      body::uniform_params(up, scale, inv_scale, zp, c.qmin, c.qmax);
+      done = body::fake_rm<body::ScaleMode::divide, false>(x, y, mask, n, up, vs, div_inv, c.rounding);
+    }
+  }
+  scalar::fake_quantize_uniform(x + done, y + done, mask ? mask + done : nullptr, n - done, scale, inv_scale, zp, c,
+                                index_base + done);
+}
+
+/// Same contract as scalar::fake_quantize_vector.
+QTZ_KTARGET inline void fake_quantize_vector(const float* x, float* y, std::uint8_t* mask, std::size_t n,
+                                             const float* scale, const float* inv_scale, const std::int32_t* zp,
+                                             const KernelConfig& c, std::uint64_t index_base = 0) noexcept {
+  std::size_t done = 0;
+  if (c.rounding != Rounding::stochastic && n >= ops::W) {
+    const body::LaneParams up{};
+    const body::VecSrc vs{scale, inv_scale, zp, c.qmin, c.qmax};
+    const bool div_inv = c.dequant_op == DequantOp::divide_by_inverse;
+    done = c.scale_op == ScaleOp::reciprocal
+               ? body::fake_rm<body::ScaleMode::reciprocal, true>(x, y, mask, n, up, vs, div_inv, c.rounding)
+               : body::fake_rm<body::ScaleMode::divide, true>(x, y, mask, n, up, vs, div_inv, c.rounding);
+  }
+  scalar::fake_quantize_vector(x + done, y + done, mask ? mask + done : nullptr, n - done, scale + done,
+                               inv_scale + done, zp + done, c, index_base + done);
+}
+
+/// Same contract as scalar::minmax (NaN/inf skipped and counted, zero returned as +0).
+QTZ_KTARGET inline MinMaxResult minmax(const float* x, std::size_t n) noexcept {
+  constexpr std::size_t W2 = 2 * ops::W;
+  if (n < W2) return scalar::minmax(x, n);
+  const float inf = std::numeric_limits<float>::infinity();
+  const ops::F pinf = ops::set1f(inf), ninf = ops::set1f(-inf);
+  ops::F lo0 = pinf, lo1 = pinf, hi0 = ninf, hi1 = ninf;
+  std::uint64_t finite = 0;
+  std::size_t i = 0;
+  while (i + W2 <= n) {
+    // int32 lane counters: at most 2^30 iterations per chunk.
+    const std::size_t chunk = (n - i) / W2 < (std::size_t{1} << 30) ? (n - i) / W2 : (std::size_t{1} << 30);
+    const std::size_t end = i + chunk * W2;
+    ops::I c0 = ops::set1i(0), c1 = ops::set1i(0);
+    for (; i < end; i += W2) {
+      const ops::F a = ops::loadf(x + i), b = ops::loadf(x + i + ops::W);
+      const ops::M fa = ops::cmp_lt(ops::absf(a), pinf), fb = ops::cmp_lt(ops::absf(b), pinf);  // NaN: false
+      lo0 = ops::min(lo0, ops::select(fa, a, pinf));
+      hi0 = ops::max(hi0, ops::select(fa, a, ninf));
+      lo1 = ops::min(lo1, ops::select(fb, b, pinf));
+      hi1 = ops::max(hi1, ops::select(fb, b, ninf));
+      c0 = ops::count_add(c0, fa);
+      c1 = ops::count_add(c1, fb);
+    }
+    finite += ops::hsum_u(c0) + ops::hsum_u(c1);
+  }
+  const MinMaxResult t = scalar::minmax(x + i, n - i);
+  float lo = ops::hmin(ops::min(lo0, lo1)), hi = ops::hmax(ops::max(hi0, hi1));
+  lo = t.min < lo ? t.min : lo;
+  hi = t.max > hi ? t.max : hi;
+  if (lo == 0.0f) lo = 0.0f;  // canonical +0, as the spec
+  if (hi == 0.0f) hi = 0.0f;
+  finite += t.finite;
+  return MinMaxResult{lo, hi, finite, static_cast<std::uint64_t>(n) - finite};
+}
+
+/// Same contract as scalar::absmax.
+QTZ_KTARGET inline scalar::AbsMaxResult absmax(const float* x, std::size_t n) noexcept {
+  constexpr std::size_t W2 = 2 * ops::W;
+  if (n < W2) return scalar::absmax(x, n);
+  const ops::F pinf = ops::set1f(std::numeric_limits<float>::infinity());
+  ops::F m0 = ops::set1f(0.0f), m1 = m0;
+  std::uint64_t finite = 0;
+  std::size_t i = 0;
+  while (i + W2 <= n) {
+    const std::size_t chunk = (n - i) / W2 < (std::size_t{1} << 30) ? (n - i) / W2 : (std::size_t{1} << 30);
+    const std::size_t end = i + chunk * W2;
+    ops::I c0 = ops::set1i(0), c1 = ops::set1i(0);
+    for (; i < end; i += W2) {
+      const ops::F a = ops::absf(ops::loadf(x + i)), b = ops::absf(ops::loadf(x + i + ops::W));
+      const ops::M fa = ops::cmp_lt(a, pinf), fb = ops::cmp_lt(b, pinf);
+      m0 = ops::max(m0, ops::zero_unless(fa, a));
+      m1 = ops::max(m1, ops::zero_unless(fb, b));
+      c0 = ops::count_add(c0, fa);
+      c1 = ops::count_add(c1, fb);
+    }
+    finite += ops::hsum_u(c0) + ops::hsum_u(c1);
+  }
+  const scalar::AbsMaxResult t = scalar::absmax(x + i, n - i);
+  float m = ops::hmax(ops::max(m0, m1));
+  m = t.absmax > m ? t.absmax : m;
+  return scalar::AbsMaxResult{m, finite + t.finite};
+}
+
+/// Same contract as scalar::histogram_abs (bins <= 2^24 vectorised, else the spec).
+QTZ_KTARGET inline void histogram_abs(const float* x, std::size_t n, float inv_width, std::uint64_t* counts,
+                                      std::size_t bins) noexcept {
+  std::size_t i = 0;
+  if (bins >= 1 && bins <= (std::size_t{1} << 24)) {
+    const std::size_t last = bins - 1;
+    const ops::F pinf = ops::set1f(std::numeric_limits<float>::infinity());
+    const ops::F lastf = ops::set1f(static_cast<float>(last)), iw = ops::set1f(inv_width);
+    std::int32_t idx[ops::W];
+    for (; i + ops::W <= n; i += ops::W) {
+      const ops::F a = ops::absf(ops::loadf(x + i));
+      const std::uint32_t fin = ops::bits(ops::cmp_lt(a, pinf));
+      ops::storei32(idx, ops::cvtt(ops::min(ops::mul(a, iw), lastf)));  // min: t >= last (or inf) -> last
+      for (std::size_t k = 0; k < ops::W; ++k)
+        if ((fin >> k) & 1u) counts[static_cast<std::size_t>(idx[k])] += 1;
+    }
+  }
+  scalar::histogram_abs(x + i, n - i, inv_width, counts, bins);
+}
+
+/// Same contract as scalar::histogram_signed.
+QTZ_KTARGET inline void histogram_signed(const float* x, std::size_t n, float inv_width, std::uint64_t* pos,
+                                         std::uint64_t* neg, std::size_t bins) noexcept {
+  std::size_t i = 0;
+  if (bins >= 1 && bins <= (std::size_t{1} << 24)) {
+    const std::size_t last = bins - 1;
+    const ops::F pinf = ops::set1f(std::numeric_limits<float>::infinity());
+    const ops::F lastf = ops::set1f(static_cast<float>(last)), iw = ops::set1f(inv_width);
+    std::int32_t idx[ops::W];
+    for (; i + ops::W <= n; i += ops::W) {
+      const ops::F v = ops::loadf(x + i);
+      const ops::F a = ops::absf(v);
+      const std::uint32_t fin = ops::bits(ops::cmp_lt(a, pinf));
+      const std::uint32_t ng = ops::bits(ops::cmp_lt(v, ops::set1f(0.0f)));  // -0 counts as >= 0, as the spec
+      ops::storei32(idx, ops::cvtt(ops::min(ops::mul(a, iw), lastf)));
+      for (std::size_t k = 0; k < ops::W; ++k) {
+        if (!((fin >> k) & 1u)) continue;
+        std::uint64_t* h = ((ng >> k) & 1u) ? neg : pos;
+        h[static_cast<std::size_t>(idx[k])] += 1;
+      }
+    }
+  }
+  scalar::histogram_signed(x + i, n - i, inv_width, pos, neg, bins);
+}

@@ -1,0 +1,154 @@
+// AVX-512 (F+BW+VL+DQ) vector operations used by the shared kernel body
+// (dispatch/kernel_body.inl), each marked QTZ_TARGET_AVX512 (rule B2) in
+// qtz::kernels::avx512::ops (rule D2). Conversions use embedded (static) rounding, never MXCSR
+// (rule E2). Unaligned loads/stores, except the non-temporal store on an aligned destination.
+#pragma once
+
+#include "qtz/dispatch/isa.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#if defined(QTZ_HAVE_AVX512)
+#include <immintrin.h>
+
+// GCC 12 reports -Wmaybe-uninitialized inside its own avx512fintrin.h at -O2 (rule D6).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+namespace qtz::kernels::avx512::ops {
+
+constexpr std::size_t W = 16;
+constexpr std::size_t kVecBytes = 64;
+using F = __m512;
+using I = __m512i;
+using M = __mmask16;
+
+QTZ_TARGET_AVX512 inline F loadf(const float* p) noexcept { return _mm512_loadu_ps(p); }
+QTZ_TARGET_AVX512 inline void storef(float* p, F v) noexcept { _mm512_storeu_ps(p, v); }
+QTZ_TARGET_AVX512 inline void streamf(float* p, F v) noexcept { _mm512_stream_ps(p, v); }
+QTZ_TARGET_AVX512 inline F set1f(float v) noexcept { return _mm512_set1_ps(v); }
+QTZ_TARGET_AVX512 inline I set1i(std::int32_t v) noexcept { return _mm512_set1_epi32(v); }
+QTZ_TARGET_AVX512 inline I loadi32(const std::int32_t* p) noexcept { return _mm512_loadu_si512(p); }
+QTZ_TARGET_AVX512 inline void storei32(std::int32_t* p, I v) noexcept { _mm512_storeu_si512(p, v); }
+QTZ_TARGET_AVX512 inline void sfence() noexcept { _mm_sfence(); }
+
+QTZ_TARGET_AVX512 inline F mul(F a, F b) noexcept { return _mm512_mul_ps(a, b); }
+QTZ_TARGET_AVX512 inline F div(F a, F b) noexcept { return _mm512_div_ps(a, b); }
+QTZ_TARGET_AVX512 inline F add(F a, F b) noexcept { return _mm512_add_ps(a, b); }
+QTZ_TARGET_AVX512 inline F sub(F a, F b) noexcept { return _mm512_sub_ps(a, b); }
+QTZ_TARGET_AVX512 inline F min(F a, F b) noexcept { return _mm512_min_ps(a, b); }
+QTZ_TARGET_AVX512 inline F max(F a, F b) noexcept { return _mm512_max_ps(a, b); }
+QTZ_TARGET_AVX512 inline F absf(F a) noexcept { return _mm512_abs_ps(a); }
+
+QTZ_TARGET_AVX512 inline M cmp_le(F a, F b) noexcept { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
+QTZ_TARGET_AVX512 inline M cmp_lt(F a, F b) noexcept { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+QTZ_TARGET_AVX512 inline M cmp_ge(F a, F b) noexcept { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
+QTZ_TARGET_AVX512 inline M cmp_eq(F a, F b) noexcept { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+QTZ_TARGET_AVX512 inline M ordered(F a) noexcept { return _mm512_cmp_ps_mask(a, a, _CMP_ORD_Q); }
+QTZ_TARGET_AVX512 inline M and_m(M a, M b) noexcept { return static_cast<M>(a & b); }
+QTZ_TARGET_AVX512 inline F select(M m, F yes, F no) noexcept { return _mm512_mask_blend_ps(m, no, yes); }
+QTZ_TARGET_AVX512 inline F zero_unless(M m, F a) noexcept { return _mm512_maskz_mov_ps(m, a); }
+QTZ_TARGET_AVX512 inline bool any(M m) noexcept { return m != 0; }
+QTZ_TARGET_AVX512 inline std::uint32_t bits(M m) noexcept { return m; }
+
+// Static-rounding conversions (rule E2): the rounding mode is encoded in the instruction.
+QTZ_TARGET_AVX512 inline F round_even_f(F a) noexcept {
+  return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+QTZ_TARGET_AVX512 inline F floor_f(F a) noexcept { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+QTZ_TARGET_AVX512 inline I cvt_even(F a) noexcept {
+  return _mm512_cvt_roundps_epi32(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+QTZ_TARGET_AVX512 inline I cvt_floor(F a) noexcept {
+  return _mm512_cvt_roundps_epi32(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+QTZ_TARGET_AVX512 inline I cvtt(F a) noexcept { return _mm512_cvttps_epi32(a); }
+QTZ_TARGET_AVX512 inline F cvtf(I a) noexcept { return _mm512_cvtepi32_ps(a); }
+
+QTZ_TARGET_AVX512 inline I addi(I a, I b) noexcept { return _mm512_add_epi32(a, b); }
+QTZ_TARGET_AVX512 inline I subi(I a, I b) noexcept { return _mm512_sub_epi32(a, b); }
+QTZ_TARGET_AVX512 inline M cmpi_gt(I a, I b) noexcept { return _mm512_cmpgt_epi32_mask(a, b); }
+QTZ_TARGET_AVX512 inline I inc_if(I a, M m) noexcept { return _mm512_mask_add_epi32(a, m, a, _mm512_set1_epi32(1)); }
+QTZ_TARGET_AVX512 inline I dec_if(I a, M m) noexcept { return _mm512_mask_sub_epi32(a, m, a, _mm512_set1_epi32(1)); }
+QTZ_TARGET_AVX512 inline I count_add(I acc, M m) noexcept { return inc_if(acc, m); }
+
+QTZ_TARGET_AVX512 inline std::uint64_t hsum_u(I a) noexcept {
+  alignas(64) std::uint32_t t[W];
+  _mm512_store_si512(t, a);
+  std::uint64_t s = 0;
+  for (std::size_t k = 0; k < W; ++k) s += t[k];
+  return s;
+}
+QTZ_TARGET_AVX512 inline float hmin(F a) noexcept {
+  alignas(64) float t[W];
+  _mm512_store_ps(t, a);
+  float m = t[0];
+  for (std::size_t k = 1; k < W; ++k) m = t[k] < m ? t[k] : m;
+  return m;
+}
+QTZ_TARGET_AVX512 inline float hmax(F a) noexcept {
+  alignas(64) float t[W];
+  _mm512_store_ps(t, a);
+  float m = t[0];
+  for (std::size_t k = 1; k < W; ++k) m = t[k] > m ? t[k] : m;
+  return m;
+}
+
+template <class Q>
+QTZ_TARGET_AVX512 inline I load_codes(const Q* p) noexcept {
+  if constexpr (sizeof(Q) == 1) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if constexpr (std::is_signed_v<Q>) return _mm512_cvtepi8_epi32(b);
+    else return _mm512_cvtepu8_epi32(b);
+  } else {
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    if constexpr (std::is_signed_v<Q>) return _mm512_cvtepi16_epi32(h);
+    else return _mm512_cvtepu16_epi32(h);
+  }
+}
+
+/// 4 / sizeof(Q) vectors of int32 codes -> one full 64-byte vector of Q. The packs work per
+/// 128-bit lane; the cross-lane permute restores element order (rule E5).
+template <class Q, bool NonTemporal>
+QTZ_TARGET_AVX512 inline void store_block(Q* dst, const I* v) noexcept {
+  __m512i r;
+  if constexpr (sizeof(Q) == 1) {
+    const __m512i ab = _mm512_packs_epi32(v[0], v[1]);
+    const __m512i cd = _mm512_packs_epi32(v[2], v[3]);
+    const __m512i abcd = std::is_signed_v<Q> ? _mm512_packs_epi16(ab, cd) : _mm512_packus_epi16(ab, cd);
+    r = _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), abcd);
+  } else {
+    const __m512i ab = std::is_signed_v<Q> ? _mm512_packs_epi32(v[0], v[1]) : _mm512_packus_epi32(v[0], v[1]);
+    r = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), ab);
+  }
+  if constexpr (NonTemporal) _mm512_stream_si512(reinterpret_cast<__m512i*>(dst), r);
+  else _mm512_storeu_si512(dst, r);
+}
+
+template <class Q>
+QTZ_TARGET_AVX512 inline void store1(Q* dst, I v) noexcept {
+  if constexpr (sizeof(Q) == 1) {
+    const __m128i b = std::is_signed_v<Q> ? _mm512_cvtsepi32_epi8(v) : _mm512_cvtusepi32_epi8(v);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), b);
+  } else {
+    const __m256i h = std::is_signed_v<Q> ? _mm512_cvtsepi32_epi16(v) : _mm512_cvtusepi32_epi16(v);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), h);
+  }
+}
+
+QTZ_TARGET_AVX512 inline void store_mask1(std::uint8_t* dst, M m) noexcept {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_maskz_mov_epi8(m, _mm_set1_epi8(1)));
+}
+
+}  // namespace qtz::kernels::avx512::ops
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#endif  // QTZ_HAVE_AVX512

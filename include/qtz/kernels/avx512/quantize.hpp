@@ -1,0 +1,35 @@
+// AVX512 kernels: quantize, dequantize, fake-quantize (per tensor and per element parameters),
+// min/max, abs-max and the calibration histograms. The bodies are shared by every ISA and live in
+// dispatch/kernel_body.inl; this header instantiates them in qtz::kernels::avx512 with the AVX512
+// operations of common.hpp and the QTZ_TARGET_AVX512 attribute. Same signatures as the scalar spec
+// (kernels/scalar/*.hpp), same bytes. Call through dispatch/dispatch.hpp, which checks the CPU.
+#pragma once
+
+#include "qtz/kernels/avx512/common.hpp"
+#include "qtz/kernels/scalar/histogram.hpp"
+#include "qtz/kernels/scalar/minmax.hpp"
+#include "qtz/kernels/scalar/quantize.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#if defined(QTZ_HAVE_AVX512)
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 inside its AVX-512 headers (rule D6)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+namespace qtz::kernels::avx512 {
+#define QTZ_KTARGET QTZ_TARGET_AVX512
+#include "qtz/dispatch/kernel_body.inl"
+#undef QTZ_KTARGET
+}  // namespace qtz::kernels::avx512
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#endif  // QTZ_HAVE_AVX512
