@@ -31,3 +31,6 @@
 
 #include "qtz/eigen/adapt.hpp"
 #include "qtz/eigen/quantizer.hpp"
+
+#include "qtz/io/npy.hpp"
+#include "qtz/requant/requantize.hpp"
