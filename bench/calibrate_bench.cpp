@@ -3,6 +3,11 @@
 //   search/entropy/qtz/2048             the KL search alone on a 2048-bin histogram
 //   quantize/tensor/qtz_divide/<n>      one qtz quantize pass (int8, divide), the reference for the ratio
 //   read/tensor/sum/<n>                 a read-only pass over the same bytes
+//   calibrate/entropy_channel_last/qtz/<n>  per channel, [n/1024, 1024] with the channel axis innermost
+//   search/entropy_ort/qtz/2048, search/mse_pytorch/qtz/2048   the ONNX Runtime / PyTorch options
+// The ratio the issue asks for: calibrate/entropy/qtz/16777216 / quantize/tensor/qtz_divide/16777216,
+// both from one run, e.g. taskset -c 1 calibrate_bench --benchmark_repetitions=5
+// --benchmark_report_aggregates_only=true (the quantize pass uses the dispatcher's active ISA).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -84,6 +89,36 @@ void mse_search(benchmark::State& st) {
   m.observe(x.data(), qtz::Shape{1 << 20}, qtz::Layout::row_major, qtz::Granularity::tensor());
   for (auto _ : st) benchmark::DoNotOptimize(m.hi());
 }
+void entropy_channel_last(benchmark::State& st) {
+  const auto n = static_cast<std::size_t>(st.range(0));
+  const std::vector<float>& x = data(n);
+  const qtz::Shape shape{static_cast<std::int64_t>(n / 1024), 1024};
+  for (auto _ : st) {
+    qtz::Entropy c;
+    c.configure(sym_spec());
+    c.observe(x.data(), shape, qtz::Layout::row_major, qtz::Granularity::channel(1));
+    benchmark::DoNotOptimize(c.finite_count());
+  }
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * static_cast<std::int64_t>(n * sizeof(float)));
+}
+void entropy_ort_search(benchmark::State& st) {
+  const std::vector<float>& x = data(std::size_t{1} << 20);
+  qtz::EntropyOptions o;
+  o.method = qtz::EntropyMethod::onnxruntime;
+  qtz::Entropy e(o);
+  e.configure(sym_spec());
+  e.observe(x.data(), qtz::Shape{1 << 20}, qtz::Layout::row_major, qtz::Granularity::tensor());
+  for (auto _ : st) benchmark::DoNotOptimize(e.hi());
+}
+void mse_pytorch_search(benchmark::State& st) {
+  const std::vector<float>& x = data(std::size_t{1} << 20);
+  qtz::MseOptions o;
+  o.method = qtz::MseMethod::pytorch;
+  qtz::Mse m(o);
+  m.configure(sym_spec());
+  m.observe(x.data(), qtz::Shape{1 << 20}, qtz::Layout::row_major, qtz::Granularity::tensor());
+  for (auto _ : st) benchmark::DoNotOptimize(m.hi());
+}
 constexpr std::int64_t kN = 16777216;
 }  // namespace
 
@@ -94,4 +129,7 @@ BENCHMARK(quantize_divide)->Name("quantize/tensor/qtz_divide")->Arg(kN)->Unit(be
 BENCHMARK(read_sum)->Name("read/tensor/sum")->Arg(kN)->Unit(benchmark::kMillisecond);
 BENCHMARK(entropy_search)->Name("search/entropy/qtz/2048")->Unit(benchmark::kMillisecond);
 BENCHMARK(mse_search)->Name("search/mse/qtz/2048")->Unit(benchmark::kMillisecond);
+BENCHMARK(entropy_channel_last)->Name("calibrate/entropy_channel_last/qtz")->Arg(kN)->Unit(benchmark::kMillisecond);
+BENCHMARK(entropy_ort_search)->Name("search/entropy_ort/qtz/2048")->Unit(benchmark::kMillisecond);
+BENCHMARK(mse_pytorch_search)->Name("search/mse_pytorch/qtz/2048")->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

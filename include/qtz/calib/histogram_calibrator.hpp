@@ -28,7 +28,7 @@
 
 namespace qtz {
 
-/// The range [lo, hi] for a threshold T (DESIGN §5): symmetric schemes give [-T, T] ([0, T] for an
+/// The range [lo, hi] for a threshold T (DESIGN §5, docs/quantization.md eq. (29)): symmetric schemes give [-T, T] ([0, T] for an
 /// unsigned format on non-negative data, as TensorRT's unsigned quantization needs); asymmetric
 /// schemes clip the observed range, [max(min x, -T), min(max x, T)] (never lo > hi).
 inline std::pair<float, float> range_from_threshold(float T, float min_x, float max_x, const QuantSpec& spec) {
@@ -45,6 +45,10 @@ inline std::pair<float, float> range_from_threshold(float T, float min_x, float 
 }
 
 namespace detail {
+
+/// The min/max kernel the histogram calibrators call (one switch point): the dispatcher's entry point
+/// (qtz/dispatch/dispatch.hpp, active ISA), same results as kernels::scalar::minmax.
+inline kernels::MinMaxResult calib_minmax(const float* x, std::size_t n) noexcept { return kernels::minmax(x, n); }
 
 /// Per-slot histograms with the finite min/max and the value counts of every slot.
 class HistogramSlots {
@@ -84,6 +88,10 @@ class HistogramSlots {
     }
     if (shape.size() == 0) return;
     const CanonicalView v = canonical_view(shape, layout, g);
+    if (!trt_ && v.kind == Granularity::Kind::channel && v.inner == 1) {
+      observe_channel_innermost(x, v.outer, v.channels);
+      return;
+    }
     if (!trt_ || g.kind == Granularity::Kind::tensor) {  // one run per slot and batch (TensorRT), or any runs (qtz)
       Runs f{x, *this};
       detail::for_each_segment(v, f);
@@ -153,18 +161,65 @@ class HistogramSlots {
   void set_trt_max_bins(std::size_t max_bins) noexcept { trt_max_bins_ = max_bins; }
 
  private:
-  // One run of one slot: the min/max pass (counts, range, |x| max), then the histogram pass.
+  // One run of one slot. qtz's histogram reads the data once: chunks of `chunk` elements (they stay
+  // in cache) get their min/max (counts, range, |x| max), widen the histogram if needed, and are
+  // counted right away; widening merges bin pairs exactly (histogram.hpp), so the counts equal those
+  // of a min/max pass over the whole run followed by one histogram pass. TensorRT's histogram needs
+  // the run's max before its first count (the first batch fixes the width), so it keeps two passes.
   void run(const float* x, std::size_t n, std::size_t s) {
-    const kernels::MinMaxResult r = kernels::scalar::minmax(x, n);
+    if (trt_) {
+      const kernels::MinMaxResult r = calib_minmax(x, n);
+      if (!account(r, s)) return;
+      trt_hist_[s].collect(x, n, std::max(-r.min, r.max), r.finite);
+      return;
+    }
+    Histogram& h = hist_[s];
+    if (n < accumulate_min_ * (two_sided_ ? 2 : 1) * bins_) {  // short runs: the sub-histograms would not pay off
+      const kernels::MinMaxResult r = calib_minmax(x, n);
+      if (account(r, s)) h.add(x, n, std::max(-r.min, r.max));
+      return;
+    }
+    Histogram::Accumulator acc(h, sub_);
+    for (std::size_t b = 0; b < n; b += chunk) {
+      const std::size_t m = std::min(chunk, n - b);
+      const kernels::MinMaxResult r = calib_minmax(x + b, m);
+      if (account(r, s)) acc.add(x + b, m, std::max(-r.min, r.max));
+    }
+  }
+  // Adds a min/max result to the slot; false when it holds no finite value.
+  bool account(const kernels::MinMaxResult& r, std::size_t s) noexcept {
     finite_ += r.finite;
     nonfinite_ += r.nonfinite;
-    if (r.finite == 0) return;
+    if (r.finite == 0) return false;
     if (r.min < min_[s]) min_[s] = r.min;
     if (r.max > max_[s]) max_[s] = r.max;
-    const float a = std::max(-r.min, r.max);
-    if (trt_) trt_hist_[s].collect(x, n, a, r.finite);
-    else hist_[s].add(x, n, a);
+    return true;
   }
+
+  // Per channel with the channel axis innermost in memory ([rows, C] row-major): transposes blocks
+  // of rows into per-channel scratch so that every channel's run is contiguous, then one run per
+  // channel and block (qtz's histogram: any split of a slot's data gives the same counts).
+  void observe_channel_innermost(const float* x, std::size_t rows, std::size_t C) {
+    // as many rows as 1 MiB of scratch holds (256 rows for 1024 channels): longer runs per channel
+    // cost less per element
+    const std::size_t block = std::min(rows, std::max<std::size_t>(1, (std::size_t{1} << 18) / C));
+    const std::size_t ld = block + 16;  // padded row stride: power-of-two strides alias in the cache
+    std::vector<float> t(ld * C);
+    for (std::size_t r0 = 0; r0 < rows; r0 += block) {
+      const std::size_t m = std::min(block, rows - r0);
+      for (std::size_t c0 = 0; c0 < C; c0 += 64) {  // 64-channel tiles: the written lines stay in L1
+        const std::size_t c1 = std::min(C, c0 + 64);
+        for (std::size_t r = 0; r < m; ++r) {
+          const float* row = x + (r0 + r) * C;
+          for (std::size_t c = c0; c < c1; ++c) t[c * ld + r] = row[c];
+        }
+      }
+      for (std::size_t c = 0; c < C; ++c) run(t.data() + c * ld, m, c);
+    }
+  }
+
+  static constexpr std::size_t chunk = 16384;           ///< elements per cache-resident chunk (64 KiB)
+  static constexpr std::size_t accumulate_min_ = 4;     ///< runs of >= 4·bins per side use the sub-histograms
 
   struct Runs {
     const float* x;
@@ -194,6 +249,7 @@ class HistogramSlots {
   std::vector<TrtHistogram> trt_hist_;
   std::vector<float> min_, max_;
   std::uint64_t finite_ = 0, nonfinite_ = 0;
+  std::vector<std::uint32_t> sub_;  // the accumulator's sub-histograms (scratch, not state)
 };
 
 /// Levels of the KL search: 2^(b-1) for a signed format, 2^b unsigned (pytorch-quantization's

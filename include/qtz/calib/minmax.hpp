@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "qtz/core/shape.hpp"
-#include "qtz/kernels/scalar/minmax.hpp"
+#include "qtz/dispatch/dispatch.hpp"
 #include "qtz/quant/ops.hpp"
 
 namespace qtz {
@@ -97,7 +97,7 @@ class MinMax {
     const std::size_t* slot_of;
     std::size_t slot(std::size_t i) const noexcept { return slot_of ? slot_of[i] : i; }
     void uniform(std::size_t off, std::size_t n, std::size_t pi) const noexcept {
-      const kernels::MinMaxResult r = kernels::scalar::minmax(x + off, n);
+      const kernels::MinMaxResult r = kernels::minmax(x + off, n);
       self.update(slot(pi), r.min, r.max);
       self.finite_ += r.finite;
       self.nonfinite_ += r.nonfinite;

@@ -1,5 +1,5 @@
 // MovingAverageMinMax: PyTorch's MovingAverageMinMaxObserver / MovingAveragePerChannelMinMaxObserver
-// rule (reference-semantics.md §2.1; DESIGN §5, docs/quantization.md §7), per tensor, per channel
+// rule (reference-semantics.md §2.1; DESIGN §5, docs/quantization.md §7 eq. (23)), per tensor, per channel
 // (any axis) or per group.
 //
 // Per slot: the first batch in which the slot has a finite value sets m = (batch min, batch max);

@@ -1,4 +1,4 @@
-// Percentile calibrator (DESIGN §5, docs/quantization.md §7) and the exact one-shot order statistic.
+// Percentile calibrator (DESIGN §5, docs/quantization.md §7 eq. (24)) and the exact one-shot order statistic.
 //
 // Streaming estimate from qtz's two-sided histogram (x >= 0 and x < 0 counted separately, so
 // both the |x| histogram and the signed order are exact at bin resolution). With N finite values
