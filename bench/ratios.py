@@ -4,7 +4,7 @@
 Benchmark names are <op>/<granularity>/<impl>/<elements>. For every op, granularity and size the
 script prints each implementation's speed relative to the references measured in the same run:
 ratio(impl, ref) = time(ref) / time(impl) (> 1: impl is faster). Repetitions are reduced to their
-median. Usage: bench/ratios.py out.json [--ref xnnpack] ...
+median (or the median aggregate is used with --benchmark_report_aggregates_only). Usage: bench/ratios.py out.json [--ref xnnpack] ...
 """
 import json
 import statistics
@@ -33,10 +33,17 @@ def main(path):
     with open(path) as f:
         data = json.load(f)
     times = defaultdict(list)
+    has_median = any(b.get("aggregate_name") == "median" for b in data["benchmarks"])
     for b in data["benchmarks"]:
-        if b.get("run_type") == "aggregate" or b.get("error_occurred"):
+        if b.get("error_occurred"):
             continue
-        parts = b["name"].split("/")
+        if b.get("run_type") == "aggregate":
+            # --benchmark_report_aggregates_only: use the median of the repetitions
+            if b.get("aggregate_name") != "median":
+                continue
+        elif has_median:
+            continue
+        parts = b.get("run_name", b["name"]).split("/")
         if len(parts) < 4:
             continue
         op, gran, impl, n = parts[0], parts[1], parts[2], parts[3]

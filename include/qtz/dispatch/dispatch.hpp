@@ -26,10 +26,13 @@
 #include "qtz/kernels/neon/quantize.hpp"
 #endif
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 namespace qtz {
 
@@ -98,6 +101,35 @@ template <class Q>
 inline void quantize_vector(Isa isa, const float* x, Q* q, std::size_t n, const float* scale, const float* inv_scale,
                             const std::int32_t* zp, const KernelConfig& c, std::uint64_t index_base = 0) noexcept {
   QTZ_DETAIL_DISPATCH(isa, quantize_vector(x, q, n, scale, inv_scale, zp, c, index_base))
+}
+/// The reference of quantize_runs: scalar::quantize_uniform once per run. Element k of x[0..n) uses
+/// parameter (phase + k / run) % period.
+template <class Q>
+inline void quantize_runs_reference(const float* x, Q* q, std::size_t n, std::size_t run, const float* scale,
+                                    const float* inv_scale, const std::int32_t* zp, std::size_t period,
+                                    std::size_t phase, const KernelConfig& c, std::uint64_t index_base = 0) noexcept {
+  std::size_t p = phase;
+  for (std::size_t k = 0; k < n; k += run) {
+    const std::size_t len = run < n - k ? run : n - k;
+    scalar::quantize_uniform(x + k, q + k, len, scale[p], inv_scale[p], zp[p], c, index_base + k);
+    p = p + 1 == period ? 0 : p + 1;
+  }
+}
+
+/// Runs of `run` elements sharing one parameter, the parameter index stepping by one per run and
+/// wrapping at `period`, starting at `phase` (run >= 1, period >= 1, phase < period): per-channel
+/// quantize with the channel axis outermost (run = inner) or innermost (run = 1), blocked-innermost
+/// per-group (run = G), in one call. Bytes equal quantize_runs_reference.
+template <class Q>
+inline void quantize_runs(Isa isa, const float* x, Q* q, std::size_t n, std::size_t run, const float* scale,
+                          const float* inv_scale, const std::int32_t* zp, std::size_t period, std::size_t phase,
+                          const KernelConfig& c, std::uint64_t index_base = 0) noexcept {
+  switch (detail::runnable(isa)) {
+    QTZ_DETAIL_CASE_AVX512(quantize_runs(x, q, n, run, scale, inv_scale, zp, period, phase, c, index_base))
+    QTZ_DETAIL_CASE_AVX2(quantize_runs(x, q, n, run, scale, inv_scale, zp, period, phase, c, index_base))
+    QTZ_DETAIL_CASE_NEON(quantize_runs(x, q, n, run, scale, inv_scale, zp, period, phase, c, index_base))
+    default: return quantize_runs_reference(x, q, n, run, scale, inv_scale, zp, period, phase, c, index_base);
+  }
 }
 /// scalar::dequantize_uniform on `isa`.
 template <class Q>
@@ -190,4 +222,66 @@ inline void histogram_signed(const float* x, std::size_t n, float inv_width, std
 }
 
 }  // namespace kernels
+
+// ---- optional threading (issue 4 item 3) ----
+namespace detail {
+inline std::atomic<unsigned>& thread_setting() noexcept {
+  static std::atomic<unsigned> n{1};
+  return n;
+}
+}  // namespace detail
+
+/// Tensors of at least this many elements may be split across threads (quant/ops.hpp).
+constexpr std::size_t kParallelMinElements = std::size_t{1} << 20;
+
+/// How many threads quantize / dequantize / fake_quantize (quant/ops.hpp) may use for one call on a
+/// tensor of >= kParallelMinElements elements: 1 (the default) runs on the calling thread only;
+/// 0 means std::thread::hardware_concurrency(). Program-wide, thread-safe to set. The output bytes
+/// are identical for every value: the work is cut at parameter-run boundaries and every element is
+/// computed exactly as in a single-threaded call (stochastic rounding uses the element's index).
+inline void set_num_threads(unsigned n) noexcept { detail::thread_setting().store(n, std::memory_order_relaxed); }
+
+/// The value set by set_num_threads, with 0 resolved to the hardware concurrency (at least 1).
+inline unsigned num_threads() noexcept {
+  const unsigned n = detail::thread_setting().load(std::memory_order_relaxed);
+  if (n != 0) return n;
+  const unsigned h = std::thread::hardware_concurrency();
+  return h == 0 ? 1 : h;
+}
+
+namespace detail {
+/// Calls f(begin, end) over [0, n) cut into at most num_threads() chunks whose boundaries are
+/// multiples of `grain` (grain >= 1), running the chunks on std::threads when n >= min_elements.
+/// If a thread cannot be started, its chunk runs on the calling thread.
+template <class F>
+void parallel_chunks(std::size_t n, std::size_t grain, F&& f, std::size_t min_elements = kParallelMinElements) {
+  const unsigned t = num_threads();
+  const std::size_t units = (n + grain - 1) / grain;
+  std::size_t parts = n < min_elements || t <= 1 ? 1 : t;
+  if (parts > units) parts = units;
+  if (parts <= 1) {
+    f(std::size_t{0}, n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(parts - 1);
+  std::size_t begin = 0;
+  for (std::size_t k = 0; k < parts; ++k) {
+    const std::size_t end_units = units * (k + 1) / parts;
+    const std::size_t end = end_units * grain < n ? end_units * grain : n;
+    if (k + 1 == parts) {
+      f(begin, end);  // the last chunk on the calling thread
+    } else {
+      try {
+        pool.emplace_back([&f, begin, end] { f(begin, end); });
+      } catch (...) {
+        f(begin, end);
+      }
+    }
+    begin = end;
+  }
+  for (std::thread& th : pool) th.join();
+}
+}  // namespace detail
+
 }  // namespace qtz

@@ -244,6 +244,189 @@ QTZ_KTARGET inline std::size_t dequantize_run(const Q* q, float* x, std::size_t 
   return i;
 }
 
+// ---- fast 8-bit quantize (int8/uint8 codes; half_even, floor, toward_zero; Z in [qmin, qmax]) ----
+// No float clamp: r = round(t) by one static-rounding convert, saturating packs to int16, + Z with
+// int16 saturation, saturating pack to 8 bits, then an 8-bit clamp to [qmin, qmax]. Since the
+// bounds qmin - Z <= 0 <= qmax - Z are integers and rounding is monotone, clamp(round(t)) + Z is
+// the spec's round(clamp(t)) + Z, and every saturation is monotone, so an out-of-range r still
+// lands on the right bound. The one exception is a convert that returns INT_MIN (NaN, |t| >= 2^31;
+// t <= -32767.5 also saturates to -32768): ops::store_fast8 reports any int16 lane equal to
+// -32768 and the block is redone with the general sequence (rare).
+// divide_fast screen, cheaper than scale_step's: with eps = 2^-20 (qmax - qmin + 2) + 2^-126 (>= 4x
+// the bound |t' - t| for every t' inside the window where the result is not saturated, see the top
+// of this file), a block is exact unless some lane has |t' - rne(t')| >= 0.5 - eps (NaN counts as
+// risky); such a block is recomputed with the IEEE division.
+
+/// Whether the fast 8-bit path can run for this configuration (per call; Z is checked per parameter).
+template <class Q>
+inline bool fast8_config(const KernelConfig& c) noexcept {
+  if constexpr (sizeof(Q) != 1) {
+    return false;
+  } else {
+    if (c.qmin < std::numeric_limits<Q>::min() || c.qmax > std::numeric_limits<Q>::max() || c.qmin > c.qmax)
+      return false;
+    if (c.scale_op == ScaleOp::divide) return c.rounding == Rounding::half_even;
+    return c.rounding == Rounding::half_even || c.rounding == Rounding::floor || c.rounding == Rounding::toward_zero;
+  }
+}
+
+/// Bits of 0.5 - eps (see above): |t' - rne(t')| at or above it marks a lane as risky.
+inline std::uint32_t fast8_risk_bits(const KernelConfig& c) noexcept {
+  const float eps = 0x1p-20f * static_cast<float>(c.qmax - c.qmin + 2) + 0x1p-126f;
+  const float thr = 0.5f - eps;
+  std::uint32_t b;
+  std::memcpy(&b, &thr, 4);
+  return b;
+}
+
+/// The spec's (S, R, Z) lane parameters from registers (for the general fallback of a fast block).
+QTZ_KTARGET inline void lane_params(LaneParams& p, ops::F s, ops::F r, ops::I zp, std::int32_t qmin,
+                                    std::int32_t qmax) noexcept {
+  p.s = s;
+  p.r = r;
+  p.zp = zp;
+  const ops::I lo = ops::subi(ops::set1i(qmin), zp), hi = ops::subi(ops::set1i(qmax), zp);
+  p.lo = ops::cvtf(lo);
+  p.hi = ops::cvtf(hi);
+  p.lo_m1 = ops::subi(lo, ops::set1i(1));
+  p.hi_p1 = ops::addi(hi, ops::set1i(1));
+  p.mlo = ops::cvtf(p.lo_m1);
+  p.mhi = ops::cvtf(p.hi_p1);
+  p.wlo = p.mlo;
+  p.whi = p.mhi;
+}
+
+/// Parameters of one tensor: every vector gets the same (S, R or R', Z).
+struct UniformSrc {
+  ops::F r, s;
+  ops::I z;
+  QTZ_KTARGET bool block(ops::F* rv, ops::F* sv, ops::I* zv) noexcept {
+    for (std::size_t k = 0; k < 4; ++k) {
+      rv[k] = r;
+      sv[k] = s;
+      zv[k] = z;
+    }
+    return true;
+  }
+};
+
+/// Runs of `run` elements (run % W == 0) sharing a parameter; the parameter index steps by one per
+/// run and wraps at `period`. Div: R' = fl(1/S) is computed once per run.
+template <bool Div>
+struct RunSrc {
+  const float* S;
+  const float* R;
+  const std::int32_t* Z;
+  std::size_t run, period, p, pos;
+  std::int32_t qmin, qmax;
+  std::size_t cached = ~std::size_t{0};
+  float rc = 0.0f;
+  QTZ_KTARGET void advance() noexcept {
+    pos += ops::W;
+    if (pos == run) {
+      pos = 0;
+      p = p + 1 == period ? 0 : p + 1;
+    }
+  }
+  QTZ_KTARGET bool block(ops::F* rv, ops::F* sv, ops::I* zv) noexcept {
+    bool ok = true;
+    for (std::size_t k = 0; k < 4; ++k) {
+      float r;
+      if constexpr (Div) {
+        if (p != cached) {
+          cached = p;
+          rc = fast_divide_inverse(S[p]);
+        }
+        r = rc;
+        ok = ok && r != 0.0f;
+      } else {
+        r = R[p];
+      }
+      const std::int32_t z = Z[p];
+      ok = ok && z >= qmin && z <= qmax;
+      rv[k] = ops::set1f(r);
+      sv[k] = ops::set1f(S[p]);
+      zv[k] = ops::set1i(z);
+      advance();
+    }
+    return ok;
+  }
+};
+
+/// Element k uses table entry (j0 + k) % period; the tables hold period + W entries (the first W
+/// repeated), so W consecutive entries can be loaded from any j < period.
+struct TableSrc {
+  const float* S;
+  const float* R;
+  const std::int32_t* Z;
+  std::size_t period, j;
+  QTZ_KTARGET bool block(ops::F* rv, ops::F* sv, ops::I* zv) noexcept {
+    for (std::size_t k = 0; k < 4; ++k) {
+      rv[k] = ops::loadf(R + j);
+      sv[k] = ops::loadf(S + j);
+      zv[k] = ops::loadi32(Z + j);
+      j += ops::W;
+      while (j >= period) j -= period;
+    }
+    return true;
+  }
+};
+
+/// The fast 8-bit block loop; returns how many elements it wrote (a multiple of 4W).
+template <class Q, ScaleMode Sm, Rounding Rm, bool NT, class Src>
+QTZ_KTARGET inline std::size_t fast8_loop(const float* x, Q* q, std::size_t n, Src& src, std::int32_t qmin,
+                                          std::int32_t qmax, std::uint32_t risk) noexcept {
+  constexpr std::size_t B = 4 * ops::W;
+  constexpr ScaleMode exact = Sm == ScaleMode::reciprocal ? ScaleMode::reciprocal : ScaleMode::divide;
+  std::size_t i = 0;
+  for (; i + B <= n; i += B) {
+    ops::F rv[4], sv[4], t[4];
+    ops::I zv[4], r[4];
+    const bool ok = src.block(rv, sv, zv);
+    bool stored = false;
+    if (ok) {
+      for (std::size_t k = 0; k < 4; ++k) t[k] = ops::mul(ops::loadf(x + i + k * ops::W), rv[k]);
+      if constexpr (Sm == ScaleMode::divide_fast) {
+        const ops::I m = ops::maxu(ops::maxu(ops::abs_bits(ops::dist_rne(t[0])), ops::abs_bits(ops::dist_rne(t[1]))),
+                                   ops::maxu(ops::abs_bits(ops::dist_rne(t[2])), ops::abs_bits(ops::dist_rne(t[3]))));
+        if (ops::any_ge_u(m, risk))
+          for (std::size_t k = 0; k < 4; ++k) t[k] = ops::div(ops::loadf(x + i + k * ops::W), sv[k]);
+      }
+      for (std::size_t k = 0; k < 4; ++k) r[k] = round_i<Rm>(t[k]);
+      stored = ops::store_fast8<Q, NT>(q + i, r, ops::pack_zp(zv[0], zv[1]), ops::pack_zp(zv[2], zv[3]), qmin, qmax);
+    }
+    if (!stored) {  // the general sequence of the spec, lane by lane exact
+      for (std::size_t k = 0; k < 4; ++k) {
+        LaneParams lp{};
+        lane_params(lp, sv[k], rv[k], zv[k], qmin, qmax);
+        r[k] = ops::addi(round_clamped<Rm>(scale_step<exact, Rm>(ops::loadf(x + i + k * ops::W), lp), lp), lp.zp);
+      }
+      ops::store_block<Q, NT>(q + i, r);
+    }
+  }
+  if constexpr (NT) ops::sfence();
+  return i;
+}
+
+template <class Q, bool NT, class Src>
+QTZ_KTARGET inline std::size_t fast8_mode(const float* x, Q* q, std::size_t n, Src& src, const KernelConfig& c) noexcept {
+  const std::uint32_t risk = fast8_risk_bits(c);
+  if (c.scale_op == ScaleOp::divide)
+    return fast8_loop<Q, ScaleMode::divide_fast, Rounding::half_even, NT>(x, q, n, src, c.qmin, c.qmax, risk);
+  switch (c.rounding) {
+    case Rounding::half_even:
+      return fast8_loop<Q, ScaleMode::reciprocal, Rounding::half_even, NT>(x, q, n, src, c.qmin, c.qmax, risk);
+    case Rounding::floor:
+      return fast8_loop<Q, ScaleMode::reciprocal, Rounding::floor, NT>(x, q, n, src, c.qmin, c.qmax, risk);
+    case Rounding::toward_zero:
+      return fast8_loop<Q, ScaleMode::reciprocal, Rounding::toward_zero, NT>(x, q, n, src, c.qmin, c.qmax, risk);
+    default: return 0;
+  }
+}
+
+/// Largest period for which quantize_runs(run = 1) builds parameter tables on the stack.
+constexpr std::size_t kMaxTablePeriod = 1024;
+
 }  // namespace body
 
 /// Same contract as scalar::quantize_uniform.
@@ -258,6 +441,18 @@ QTZ_KTARGET inline void quantize_uniform(const float* x, Q* q, std::size_t n, fl
   bool nt = false;
   const std::size_t head = body::nt_head(q, n, nt);
   scalar::quantize_uniform(x, q, head, scale, inv_scale, zp, c, index_base);
+  if (body::fast8_config<Q>(c) && zp >= c.qmin && zp <= c.qmax) {
+    const bool div = c.scale_op == ScaleOp::divide;
+    const float r = div ? body::fast_divide_inverse(scale) : inv_scale;
+    if (!div || r != 0.0f) {
+      body::UniformSrc src{ops::set1f(r), ops::set1f(scale), ops::set1i(zp)};
+      const std::size_t done =
+          head + (nt ? body::fast8_mode<Q, true>(x + head, q + head, n - head, src, c)
+                     : body::fast8_mode<Q, false>(x + head, q + head, n - head, src, c));
+      scalar::quantize_uniform(x + done, q + done, n - done, scale, inv_scale, zp, c, index_base + done);
+      return;
+    }
+  }
   body::LaneParams up{};
   const body::VecSrc vs{nullptr, nullptr, nullptr, c.qmin, c.qmax};
   std::size_t done = head;
@@ -289,6 +484,67 @@ QTZ_KTARGET inline void quantize_vector(const float* x, Q* q, std::size_t n, con
   }
   scalar::quantize_vector(x + done, q + done, n - done, scale + done, inv_scale + done, zp + done, c,
                           index_base + done);
+}
+
+/// Element k of x[0..n) quantized with parameter (phase + k / run) % period (run >= 1,
+/// 1 <= period, phase < period): a per-channel tensor with the channel axis outermost (run = inner),
+/// innermost (run = 1) and a blocked-innermost per-group tensor (run = G) in one call. Same bytes as
+/// calling scalar::quantize_uniform once per run (dispatch.hpp, kernels::quantize_runs_reference).
+template <class Q>
+QTZ_KTARGET inline void quantize_runs(const float* x, Q* q, std::size_t n, std::size_t run, const float* scale,
+                                      const float* inv_scale, const std::int32_t* zp, std::size_t period,
+                                      std::size_t phase, const KernelConfig& c, std::uint64_t index_base = 0) noexcept {
+  std::size_t done = 0, p = phase, pos = 0;
+  if (body::fast8_config<Q>(c) && n >= 4 * ops::W) {
+    if (run % ops::W == 0) {
+      if (c.scale_op == ScaleOp::divide) {
+        body::RunSrc<true> src{scale, inv_scale, zp, run, period, p, 0, c.qmin, c.qmax};
+        done = body::fast8_mode<Q, false>(x, q, n, src, c);
+        p = src.p;
+        pos = src.pos;
+      } else {
+        body::RunSrc<false> src{scale, inv_scale, zp, run, period, p, 0, c.qmin, c.qmax};
+        done = body::fast8_mode<Q, false>(x, q, n, src, c);
+        p = src.p;
+        pos = src.pos;
+      }
+    } else if (run == 1 && period <= body::kMaxTablePeriod) {
+      constexpr std::size_t T = body::kMaxTablePeriod + ops::W;
+      alignas(64) float st[T], rt[T];
+      alignas(64) std::int32_t zt[T];
+      bool ok = true;
+      for (std::size_t k = 0; k < period + ops::W; ++k) {
+        const std::size_t j = k % period;
+        st[k] = scale[j];
+        rt[k] = c.scale_op == ScaleOp::divide ? body::fast_divide_inverse(scale[j]) : inv_scale[j];
+        zt[k] = zp[j];
+        ok = ok && zt[k] >= c.qmin && zt[k] <= c.qmax && (c.scale_op != ScaleOp::divide || rt[k] != 0.0f);
+      }
+      if (ok) {
+        body::TableSrc src{st, rt, zt, period, phase};
+        done = body::fast8_mode<Q, false>(x, q, n, src, c);
+      }
+    }
+  }
+  // (parenthesised names: no argument-dependent lookup of qtz::kernels::quantize_* entry points)
+  if (run == 1) {  // the rest, row by row with the per-element kernel
+    std::size_t k = done, j = (phase + done % period) % period;
+    while (k < n) {
+      const std::size_t len = period - j < n - k ? period - j : n - k;
+      (quantize_vector)(x + k, q + k, len, scale + j, inv_scale + j, zp + j, c, index_base + k);
+      k += len;
+      j = 0;
+    }
+  } else {  // the rest, run by run
+    std::size_t k = done;
+    while (k < n) {
+      const std::size_t len = run - pos < n - k ? run - pos : n - k;
+      (quantize_uniform)(x + k, q + k, len, scale[p], inv_scale[p], zp[p], c, index_base + k);
+      k += len;
+      pos = 0;
+      p = p + 1 == period ? 0 : p + 1;
+    }
+  }
 }
 
 /// Same contract as scalar::dequantize_uniform.
@@ -362,7 +618,7 @@ QTZ_KTARGET inline void fake_quantize_vector(const float* x, float* y, std::uint
 }
 
 /// Same contract as scalar::minmax (NaN/inf skipped and counted, zero returned as +0).
-QTZ_KTARGET inline MinMaxResult minmax(const float* x, std::size_t n) noexcept {
+QTZ_KTARGET inline MinMaxResult minmax_checked(const float* x, std::size_t n) noexcept {
   constexpr std::size_t W2 = 2 * ops::W;
   if (n < W2) return scalar::minmax(x, n);
   const float inf = std::numeric_limits<float>::infinity();
@@ -398,7 +654,7 @@ QTZ_KTARGET inline MinMaxResult minmax(const float* x, std::size_t n) noexcept {
 }
 
 /// Same contract as scalar::absmax.
-QTZ_KTARGET inline scalar::AbsMaxResult absmax(const float* x, std::size_t n) noexcept {
+QTZ_KTARGET inline scalar::AbsMaxResult absmax_checked(const float* x, std::size_t n) noexcept {
   constexpr std::size_t W2 = 2 * ops::W;
   if (n < W2) return scalar::absmax(x, n);
   const ops::F pinf = ops::set1f(std::numeric_limits<float>::infinity());
@@ -423,6 +679,101 @@ QTZ_KTARGET inline scalar::AbsMaxResult absmax(const float* x, std::size_t n) no
   float m = ops::hmax(ops::max(m0, m1));
   m = t.absmax > m ? t.absmax : m;
   return scalar::AbsMaxResult{m, finite + t.finite};
+}
+
+/// Elements per screened chunk of minmax/absmax: a chunk that holds a NaN or an infinity is redone by
+/// the checked (counting) kernel, so a rare non-finite value costs at most one chunk twice.
+constexpr std::size_t kReduceChunk = 8192;
+
+/// Same contract as scalar::minmax. Fast chunks take plain min/max of the values and screen them
+/// with ops::nonfinite_acc (finite while all values are finite); any non-finite value sends the
+/// chunk to minmax_checked, which skips and counts as the spec.
+QTZ_KTARGET inline MinMaxResult minmax(const float* x, std::size_t n) noexcept {
+  constexpr std::size_t W4 = 4 * ops::W;
+  const float inf = std::numeric_limits<float>::infinity();
+  float lo = inf, hi = -inf;
+  std::uint64_t finite = 0;
+  std::size_t i = 0;
+  while (n - i >= W4) {
+    const std::size_t m = (n - i < kReduceChunk ? n - i : kReduceChunk) / W4 * W4;
+    const ops::F pinf = ops::set1f(inf), ninf = ops::set1f(-inf), zero = ops::set1f(0.0f);
+    ops::F l0 = pinf, l1 = pinf, l2 = pinf, l3 = pinf, h0 = ninf, h1 = ninf, h2 = ninf, h3 = ninf;
+    ops::F a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    for (std::size_t j = i; j < i + m; j += W4) {
+      const ops::F x0 = ops::loadf(x + j), x1 = ops::loadf(x + j + ops::W), x2 = ops::loadf(x + j + 2 * ops::W),
+                   x3 = ops::loadf(x + j + 3 * ops::W);
+      l0 = ops::min(l0, x0);
+      l1 = ops::min(l1, x1);
+      l2 = ops::min(l2, x2);
+      l3 = ops::min(l3, x3);
+      h0 = ops::max(h0, x0);
+      h1 = ops::max(h1, x1);
+      h2 = ops::max(h2, x2);
+      h3 = ops::max(h3, x3);
+      a0 = ops::nonfinite_acc(a0, x0);
+      a1 = ops::nonfinite_acc(a1, x1);
+      a2 = ops::nonfinite_acc(a2, x2);
+      a3 = ops::nonfinite_acc(a3, x3);
+    }
+    if (ops::any_nan(ops::add(ops::add(a0, a1), ops::add(a2, a3)))) {
+      const MinMaxResult t = minmax_checked(x + i, m);
+      lo = t.min < lo ? t.min : lo;
+      hi = t.max > hi ? t.max : hi;
+      finite += t.finite;
+    } else {
+      const float cl = ops::hmin(ops::min(ops::min(l0, l1), ops::min(l2, l3)));
+      const float ch = ops::hmax(ops::max(ops::max(h0, h1), ops::max(h2, h3)));
+      lo = cl < lo ? cl : lo;
+      hi = ch > hi ? ch : hi;
+      finite += m;
+    }
+    i += m;
+  }
+  const MinMaxResult t = scalar::minmax(x + i, n - i);
+  lo = t.min < lo ? t.min : lo;
+  hi = t.max > hi ? t.max : hi;
+  if (lo == 0.0f) lo = 0.0f;  // canonical +0, as the spec
+  if (hi == 0.0f) hi = 0.0f;
+  finite += t.finite;
+  return MinMaxResult{lo, hi, finite, static_cast<std::uint64_t>(n) - finite};
+}
+
+/// Same contract as scalar::absmax (screened chunks as minmax).
+QTZ_KTARGET inline scalar::AbsMaxResult absmax(const float* x, std::size_t n) noexcept {
+  constexpr std::size_t W4 = 4 * ops::W;
+  float mx = 0.0f;
+  std::uint64_t finite = 0;
+  std::size_t i = 0;
+  while (n - i >= W4) {
+    const std::size_t m = (n - i < kReduceChunk ? n - i : kReduceChunk) / W4 * W4;
+    const ops::F zero = ops::set1f(0.0f);
+    ops::F m0 = zero, m1 = zero, m2 = zero, m3 = zero, a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    for (std::size_t j = i; j < i + m; j += W4) {
+      const ops::F x0 = ops::loadf(x + j), x1 = ops::loadf(x + j + ops::W), x2 = ops::loadf(x + j + 2 * ops::W),
+                   x3 = ops::loadf(x + j + 3 * ops::W);
+      m0 = ops::max(m0, ops::absf(x0));
+      m1 = ops::max(m1, ops::absf(x1));
+      m2 = ops::max(m2, ops::absf(x2));
+      m3 = ops::max(m3, ops::absf(x3));
+      a0 = ops::nonfinite_acc(a0, x0);
+      a1 = ops::nonfinite_acc(a1, x1);
+      a2 = ops::nonfinite_acc(a2, x2);
+      a3 = ops::nonfinite_acc(a3, x3);
+    }
+    if (ops::any_nan(ops::add(ops::add(a0, a1), ops::add(a2, a3)))) {
+      const scalar::AbsMaxResult t = absmax_checked(x + i, m);
+      mx = t.absmax > mx ? t.absmax : mx;
+      finite += t.finite;
+    } else {
+      const float c = ops::hmax(ops::max(ops::max(m0, m1), ops::max(m2, m3)));
+      mx = c > mx ? c : mx;
+      finite += m;
+    }
+    i += m;
+  }
+  const scalar::AbsMaxResult t = scalar::absmax(x + i, n - i);
+  mx = t.absmax > mx ? t.absmax : mx;
+  return scalar::AbsMaxResult{mx, finite + t.finite};
 }
 
 /// Same contract as scalar::histogram_abs (bins <= 2^24 vectorised, else the spec).

@@ -5,6 +5,9 @@
 // naming the argument), then call kernels that neither allocate nor throw. Per-group parameters of
 // column-major data are reordered once into memory order (one small allocation of N / G entries).
 // Kernel calls go through the dispatcher (dispatch/dispatch.hpp): the ISA is read once per call.
+// Quantize per tensor, per channel and per group (blocked axis innermost) runs as whole-tensor
+// kernels::quantize_runs calls; tensors of >= kParallelMinElements elements are split across
+// qtz::num_threads() threads (qtz::set_num_threads, default 1) with byte-identical results.
 #pragma once
 
 #include <cstddef>
@@ -93,6 +96,57 @@ void for_each_segment(const CanonicalView& v, F& f) {
   }
 }
 
+/// Quantize as a few kernels::quantize_runs calls (one per thread chunk) where the layout allows:
+/// per tensor, per channel (axis outermost: runs of `inner`; innermost: run 1 cycling C parameters)
+/// and per group with the blocked axis innermost. Chunks start on run boundaries and pass the
+/// parameter phase and the element index, so the bytes do not depend on the thread count.
+/// Returns false when the caller must walk the segments (per group with the blocked axis not
+/// innermost).
+template <class Seg>
+bool quantize_in_runs(const CanonicalView& v, const Seg& f) {
+  const std::size_t C = v.channels, inner = v.inner, N = v.outer * C * inner;
+  const MemoryParams& m = f.m;
+  auto runs = [&](std::size_t run, std::size_t period, std::size_t grain) {
+    parallel_chunks(N, grain, [&](std::size_t b, std::size_t e) {
+      const std::size_t phase = (b / run) % period;
+      kernels::quantize_runs(f.isa, f.x + b, f.q + b, e - b, run, m.scale, m.inv_scale, m.zero_point, period, phase,
+                             f.c, b);
+    });
+  };
+  switch (v.kind) {
+    case Granularity::Kind::tensor:
+      parallel_chunks(C, 256, [&](std::size_t b, std::size_t e) {
+        kernels::quantize_uniform(f.isa, f.x + b, f.q + b, e - b, m.scale[0], m.inv_scale[0], m.zero_point[0], f.c, b);
+      });
+      return true;
+    case Granularity::Kind::channel:
+      if (inner == 1) runs(1, C, 256);
+      else runs(inner, C, inner);
+      return true;
+    case Granularity::Kind::group:
+      if (inner != 1) return false;
+      if (C % v.block_size == 0) {
+        runs(v.block_size, v.outer * v.blocks, v.block_size * ((255 + v.block_size) / v.block_size));
+      } else {  // rows of C: ceil(C / G) runs each, the last one shorter
+        parallel_chunks(v.outer, 1, [&](std::size_t ob, std::size_t oe) {
+          for (std::size_t o = ob; o < oe; ++o)
+            kernels::quantize_runs(f.isa, f.x + o * C, f.q + o * C, C, v.block_size, m.scale + o * v.blocks,
+                                   m.inv_scale + o * v.blocks, m.zero_point + o * v.blocks, v.blocks, 0, f.c, o * C);
+        }, kParallelMinElements / (C == 0 ? 1 : C));
+      }
+      return true;
+  }
+  return false;
+}
+
+/// Dequantize / fake-quantize per tensor, cut into thread chunks (identical bytes for any count).
+template <class F>
+bool uniform_in_chunks(const CanonicalView& v, const F& f) {
+  if (v.kind != Granularity::Kind::tensor) return false;
+  parallel_chunks(v.channels, 256, [&](std::size_t b, std::size_t e) { f.chunk(b, e - b); });
+  return true;
+}
+
 inline kernels::KernelConfig kernel_config(const QuantParams& p, bool fake) noexcept {
   return kernels::KernelConfig{fake ? p.fake_qmin : p.qmin, fake ? p.fake_qmax : p.qmax, p.scale_op, p.dequant_op,
                                p.rounding, p.seed};
@@ -151,6 +205,7 @@ struct DequantizeSegments {
   void uniform(std::size_t off, std::size_t n, std::size_t pi) const noexcept {
     kernels::dequantize_uniform(isa, q + off, x + off, n, m.scale[pi], m.inv_scale[pi], m.zero_point[pi], op);
   }
+  void chunk(std::size_t off, std::size_t n) const noexcept { uniform(off, n, 0); }
   void vector(std::size_t off, std::size_t n, std::size_t pi) const noexcept {
     kernels::dequantize_vector(isa, q + off, x + off, n, m.scale + pi, m.inv_scale + pi, m.zero_point + pi, op);
   }
@@ -173,6 +228,7 @@ struct FakeQuantizeSegments {
     y[k] = kernels::scalar::dequantize_value(kernels::scalar::quantize_value(x[k], s, r, z, c, li), s, r, z,
                                              c.dequant_op);
   }
+  void chunk(std::size_t off, std::size_t n) const noexcept { uniform(off, n, 0); }
   void uniform(std::size_t off, std::size_t n, std::size_t pi) const noexcept {
     if (logical) {
       for (std::size_t k = off; k < off + n; ++k) one(k, pi);
@@ -209,6 +265,7 @@ void quantize(Span<const float> x, Span<Q> q, const Shape& shape, const QuantPar
   detail::memory_params(p, layout, m);
   detail::QuantizeSegments<Q> f{x.data, q.data, m, detail::kernel_config(p, false), shape,
                                 detail::needs_logical_index(p, shape, layout), active_isa()};
+  if (!f.logical && detail::quantize_in_runs(v, f)) return;
   detail::for_each_segment(v, f);
 }
 
@@ -225,6 +282,7 @@ void dequantize(Span<const Q> q, Span<float> x, const Shape& shape, const QuantP
   detail::MemoryParams m;
   detail::memory_params(p, layout, m);
   detail::DequantizeSegments<Q> f{q.data, x.data, m, p.dequant_op, active_isa()};
+  if (detail::uniform_in_chunks(v, f)) return;
   detail::for_each_segment(v, f);
 }
 
@@ -242,6 +300,7 @@ inline void fake_quantize(Span<const float> x, Span<float> y, const Shape& shape
   detail::memory_params(p, layout, m);
   detail::FakeQuantizeSegments f{x.data, y.data, mask.data, m, detail::kernel_config(p, true), shape,
                                  detail::needs_logical_index(p, shape, layout), active_isa()};
+  if (detail::uniform_in_chunks(v, f)) return;
   detail::for_each_segment(v, f);
 }
 

@@ -150,6 +150,50 @@ QTZ_TARGET_AVX2 inline void store_mask1(std::uint8_t* dst, M m) noexcept {
   store1<std::uint8_t>(dst, one);
 }
 
+// ---- fast 8-bit quantize and screening helpers (kernel_body.inl "fast8" paths) ----
+using H = I;  ///< int16 lanes, in the order _mm256_packs_epi32 produces
+QTZ_TARGET_AVX2 inline H pack_zp(I a, I b) noexcept { return _mm256_packs_epi32(a, b); }
+QTZ_TARGET_AVX2 inline H set1_h(std::int32_t z) noexcept { return _mm256_set1_epi16(static_cast<short>(z)); }
+/// t - round_to_nearest_even(t) (NaN for NaN).
+QTZ_TARGET_AVX2 inline F dist_rne(F t) noexcept { return _mm256_sub_ps(t, round_even_f(t)); }
+/// |d| as unsigned bits: ordered like |d| for numbers, NaN above every number.
+QTZ_TARGET_AVX2 inline I abs_bits(F d) noexcept {
+  return _mm256_and_si256(_mm256_castps_si256(d), _mm256_set1_epi32(0x7FFFFFFF));
+}
+QTZ_TARGET_AVX2 inline I maxu(I a, I b) noexcept { return _mm256_max_epu32(a, b); }
+QTZ_TARGET_AVX2 inline bool any_ge_u(I a, std::uint32_t thr) noexcept {
+  const __m256i t = _mm256_set1_epi32(static_cast<std::int32_t>(thr));
+  return _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_max_epu32(a, t), a)) != 0;
+}
+/// acc stays finite while every x is finite; becomes NaN after a NaN or infinite x.
+QTZ_TARGET_AVX2 inline F nonfinite_acc(F acc, F x) noexcept { return _mm256_add_ps(acc, _mm256_sub_ps(x, x)); }
+QTZ_TARGET_AVX2 inline bool any_nan(F a) noexcept { return _mm256_movemask_ps(_mm256_cmp_ps(a, a, _CMP_UNORD_Q)) != 0; }
+
+/// r[0..3]: int32 codes before + Z (NaN/overflow give INT_MIN). Stores clamp(sat16(r) + Z, qmin,
+/// qmax) as 4W values of Q (8-bit) and returns true, unless some lane saturates to -32768 (NaN,
+/// overflow, t <= -32767.5): then it stores nothing and returns false.
+template <class Q, bool NonTemporal>
+QTZ_TARGET_AVX2 inline bool store_fast8(Q* dst, const I* r, H zab, H zcd, std::int32_t qmin, std::int32_t qmax) noexcept {
+  __m256i ab = _mm256_packs_epi32(r[0], r[1]);
+  __m256i cd = _mm256_packs_epi32(r[2], r[3]);
+  const __m256i m16 = _mm256_set1_epi16(-32768);
+  if (_mm256_movemask_epi8(_mm256_cmpeq_epi16(_mm256_min_epi16(ab, cd), m16)) != 0) return false;
+  ab = _mm256_adds_epi16(ab, zab);
+  cd = _mm256_adds_epi16(cd, zcd);
+  __m256i v;
+  if constexpr (std::is_signed_v<Q>) {
+    v = _mm256_packs_epi16(ab, cd);
+    v = _mm256_min_epi8(_mm256_max_epi8(v, _mm256_set1_epi8(static_cast<char>(qmin))), _mm256_set1_epi8(static_cast<char>(qmax)));
+  } else {
+    v = _mm256_packus_epi16(ab, cd);
+    v = _mm256_min_epu8(_mm256_max_epu8(v, _mm256_set1_epi8(static_cast<char>(qmin))), _mm256_set1_epi8(static_cast<char>(qmax)));
+  }
+  v = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  if constexpr (NonTemporal) _mm256_stream_si256(reinterpret_cast<__m256i*>(dst), v);
+  else _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), v);
+  return true;
+}
+
 }  // namespace qtz::kernels::avx2::ops
 
 #endif  // QTZ_HAVE_AVX2

@@ -145,6 +145,46 @@ QTZ_TARGET_AVX512 inline void store_mask1(std::uint8_t* dst, M m) noexcept {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_maskz_mov_epi8(m, _mm_set1_epi8(1)));
 }
 
+// ---- fast 8-bit quantize and screening helpers (kernel_body.inl "fast8" paths) ----
+using H = I;  ///< int16 lanes, in the order _mm512_packs_epi32 produces
+QTZ_TARGET_AVX512 inline H pack_zp(I a, I b) noexcept { return _mm512_packs_epi32(a, b); }
+QTZ_TARGET_AVX512 inline H set1_h(std::int32_t z) noexcept { return _mm512_set1_epi16(static_cast<short>(z)); }
+/// t - round_to_nearest_even(t) in one VREDUCEPS (NaN for NaN).
+QTZ_TARGET_AVX512 inline F dist_rne(F t) noexcept { return _mm512_reduce_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+QTZ_TARGET_AVX512 inline I abs_bits(F d) noexcept {
+  return _mm512_and_si512(_mm512_castps_si512(d), _mm512_set1_epi32(0x7FFFFFFF));
+}
+QTZ_TARGET_AVX512 inline I maxu(I a, I b) noexcept { return _mm512_max_epu32(a, b); }
+QTZ_TARGET_AVX512 inline bool any_ge_u(I a, std::uint32_t thr) noexcept {
+  return _mm512_cmpge_epu32_mask(a, _mm512_set1_epi32(static_cast<std::int32_t>(thr))) != 0;
+}
+/// acc + x*0 (one FMA): stays finite while every x is finite, NaN after a NaN or infinite x.
+/// (Used only as a screen, never for a result, so the fused operation changes nothing.)
+QTZ_TARGET_AVX512 inline F nonfinite_acc(F acc, F x) noexcept { return _mm512_fmadd_ps(x, _mm512_setzero_ps(), acc); }
+QTZ_TARGET_AVX512 inline bool any_nan(F a) noexcept { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) != 0; }
+
+/// See avx2::ops::store_fast8.
+template <class Q, bool NonTemporal>
+QTZ_TARGET_AVX512 inline bool store_fast8(Q* dst, const I* r, H zab, H zcd, std::int32_t qmin, std::int32_t qmax) noexcept {
+  __m512i ab = _mm512_packs_epi32(r[0], r[1]);
+  __m512i cd = _mm512_packs_epi32(r[2], r[3]);
+  if (_mm512_cmpeq_epi16_mask(_mm512_min_epi16(ab, cd), _mm512_set1_epi16(-32768)) != 0) return false;
+  ab = _mm512_adds_epi16(ab, zab);
+  cd = _mm512_adds_epi16(cd, zcd);
+  __m512i v;
+  if constexpr (std::is_signed_v<Q>) {
+    v = _mm512_packs_epi16(ab, cd);
+    v = _mm512_min_epi8(_mm512_max_epi8(v, _mm512_set1_epi8(static_cast<char>(qmin))), _mm512_set1_epi8(static_cast<char>(qmax)));
+  } else {
+    v = _mm512_packus_epi16(ab, cd);
+    v = _mm512_min_epu8(_mm512_max_epu8(v, _mm512_set1_epi8(static_cast<char>(qmin))), _mm512_set1_epi8(static_cast<char>(qmax)));
+  }
+  v = _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), v);
+  if constexpr (NonTemporal) _mm512_stream_si512(reinterpret_cast<__m512i*>(dst), v);
+  else _mm512_storeu_si512(dst, v);
+  return true;
+}
+
 }  // namespace qtz::kernels::avx512::ops
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -116,6 +116,41 @@ inline void store_mask1(std::uint8_t* dst, M m) noexcept {
   store1<std::uint8_t>(dst, vreinterpretq_s32_u32(vandq_u32(m, vdupq_n_u32(1))));
 }
 
+// ---- fast 8-bit quantize and screening helpers (kernel_body.inl "fast8" paths) ----
+using H = int16x8_t;
+inline H pack_zp(I a, I b) noexcept { return vcombine_s16(vqmovn_s32(a), vqmovn_s32(b)); }
+inline H set1_h(std::int32_t z) noexcept { return vdupq_n_s16(static_cast<std::int16_t>(z)); }
+inline F dist_rne(F t) noexcept { return vsubq_f32(t, vrndnq_f32(t)); }
+inline I abs_bits(F d) noexcept { return vreinterpretq_s32_u32(vandq_u32(vreinterpretq_u32_f32(d), vdupq_n_u32(0x7FFFFFFFu))); }
+inline I maxu(I a, I b) noexcept {
+  return vreinterpretq_s32_u32(vmaxq_u32(vreinterpretq_u32_s32(a), vreinterpretq_u32_s32(b)));
+}
+inline bool any_ge_u(I a, std::uint32_t thr) noexcept {
+  return vmaxvq_u32(vcgeq_u32(vreinterpretq_u32_s32(a), vdupq_n_u32(thr))) != 0;
+}
+inline F nonfinite_acc(F acc, F x) noexcept { return vaddq_f32(acc, vsubq_f32(x, x)); }
+inline bool any_nan(F a) noexcept { return vminvq_u32(vceqq_f32(a, a)) == 0; }
+
+/// See avx2::ops::store_fast8 (NEON converts give 0 for NaN and saturate, so the check rarely fires).
+template <class Q, bool NonTemporal>
+inline bool store_fast8(Q* dst, const I* r, H zab, H zcd, std::int32_t qmin, std::int32_t qmax) noexcept {
+  int16x8_t ab = vcombine_s16(vqmovn_s32(r[0]), vqmovn_s32(r[1]));
+  int16x8_t cd = vcombine_s16(vqmovn_s32(r[2]), vqmovn_s32(r[3]));
+  if (vminvq_s16(vminq_s16(ab, cd)) == -32768) return false;
+  ab = vqaddq_s16(ab, zab);
+  cd = vqaddq_s16(cd, zcd);
+  if constexpr (std::is_signed_v<Q>) {
+    int8x16_t v = vcombine_s8(vqmovn_s16(ab), vqmovn_s16(cd));
+    v = vminq_s8(vmaxq_s8(v, vdupq_n_s8(static_cast<std::int8_t>(qmin))), vdupq_n_s8(static_cast<std::int8_t>(qmax)));
+    vst1q_s8(dst, v);
+  } else {
+    uint8x16_t v = vcombine_u8(vqmovun_s16(ab), vqmovun_s16(cd));
+    v = vminq_u8(vmaxq_u8(v, vdupq_n_u8(static_cast<std::uint8_t>(qmin))), vdupq_n_u8(static_cast<std::uint8_t>(qmax)));
+    vst1q_u8(dst, v);
+  }
+  return true;
+}
+
 }  // namespace qtz::kernels::neon::ops
 
 #endif  // QTZ_HAVE_NEON
