@@ -19,6 +19,16 @@
 // [qmin-Z-1.75, qmax-Z+1.75], lies within eps = 2^-20 |t'| + 2^-126 (4x margin) of such a step; for
 // those rare lanes the whole vector is recomputed with the IEEE division and blended.
 
+#if !defined(QTZ_DETAIL_UNROLL4)
+#if defined(__clang__)
+#define QTZ_DETAIL_UNROLL4 _Pragma("unroll 4")
+#elif defined(__GNUC__)
+#define QTZ_DETAIL_UNROLL4 _Pragma("GCC unroll 4")
+#else
+#define QTZ_DETAIL_UNROLL4
+#endif
+#endif
+
 namespace body {
 
 enum class ScaleMode : std::uint8_t { reciprocal, divide, divide_fast };
@@ -296,106 +306,194 @@ QTZ_KTARGET inline void lane_params(LaneParams& p, ops::F s, ops::F r, ops::I zp
   p.whi = p.mhi;
 }
 
-/// Parameters of one tensor: every vector gets the same (S, R or R', Z).
+/// Parameters of one tensor: every vector gets the same (S, R or R', Z). A source fills R and Z of
+/// the next 4 vectors (block) and, on request, S of the same vectors (scales).
 struct UniformSrc {
   ops::F r, s;
   ops::I z;
-  QTZ_KTARGET bool block(ops::F* rv, ops::F* sv, ops::I* zv) noexcept {
+  QTZ_KTARGET bool block(ops::F* rv, ops::I* zv) noexcept {
+    QTZ_DETAIL_UNROLL4
     for (std::size_t k = 0; k < 4; ++k) {
       rv[k] = r;
-      sv[k] = s;
       zv[k] = z;
     }
     return true;
   }
+  QTZ_KTARGET void scales(ops::F* sv) const noexcept {
+    QTZ_DETAIL_UNROLL4
+    for (std::size_t k = 0; k < 4; ++k) sv[k] = s;
+  }
 };
 
 /// Runs of `run` elements (run % W == 0) sharing a parameter; the parameter index steps by one per
-/// run and wraps at `period`. Div: R' = fl(1/S) is computed once per run.
+/// run and wraps at `period`. The caller has checked every parameter the call touches
+/// (runs_params_ok). Div: R' = fl(1/S), computed up to W parameters at a time (one vector division).
 template <bool Div>
 struct RunSrc {
   const float* S;
   const float* R;
   const std::int32_t* Z;
   std::size_t run, period, p, pos;
-  std::int32_t qmin, qmax;
-  std::size_t cached = ~std::size_t{0};
-  float rc = 0.0f;
-  QTZ_KTARGET void advance() noexcept {
-    pos += ops::W;
-    if (pos == run) {
-      pos = 0;
-      p = p + 1 == period ? 0 : p + 1;
-    }
-  }
-  QTZ_KTARGET bool block(ops::F* rv, ops::F* sv, ops::I* zv) noexcept {
-    bool ok = true;
-    for (std::size_t k = 0; k < 4; ++k) {
-      float r;
-      if constexpr (Div) {
-        if (p != cached) {
-          cached = p;
-          rc = fast_divide_inverse(S[p]);
-        }
-        r = rc;
-        ok = ok && r != 0.0f;
+  std::size_t base = ~std::size_t{0}, count = 0;  // R'[base .. base + count) in rb
+  alignas(64) float rb[ops::W] = {};
+  std::size_t pk[4] = {};
+  QTZ_KTARGET const float* inverse(std::size_t pp) noexcept {
+    if (!(pp >= base && pp - base < count)) {
+      base = pp;
+      if (pp + ops::W <= period) {
+        count = ops::W;
+        ops::storef(rb, ops::div(ops::set1f(1.0f), ops::loadf(S + pp)));
       } else {
-        r = R[p];
+        count = period - pp;
+        for (std::size_t k = 0; k < count; ++k) rb[k] = 1.0f / S[pp + k];
       }
-      const std::int32_t z = Z[p];
-      ok = ok && z >= qmin && z <= qmax;
-      rv[k] = ops::set1f(r);
-      sv[k] = ops::set1f(S[p]);
-      zv[k] = ops::set1i(z);
-      advance();
     }
-    return ok;
+    return rb + (pp - base);
+  }
+  QTZ_KTARGET const float* rptr(std::size_t pp) noexcept {
+    if constexpr (Div) return inverse(pp);
+    else return R + pp;
+  }
+  QTZ_KTARGET void next_run() noexcept {
+    pos = 0;
+    p = p + 1 == period ? 0 : p + 1;
+  }
+  // Short runs (run divides 4W, period >= 4): vector k of every block uses p + off[k] (mod period),
+  // and p steps by 4W / run per block; set up by short_setup() (pos then stays fixed).
+  bool short_runs = false;
+  std::size_t off[4] = {}, step = 0;
+  QTZ_KTARGET void short_setup() noexcept {
+    short_runs = run < 4 * ops::W && (4 * ops::W) % run == 0 && period >= 4;
+    if (!short_runs) return;
+    QTZ_DETAIL_UNROLL4
+    for (std::size_t k = 0; k < 4; ++k) off[k] = (pos + k * ops::W) / run;
+    step = 4 * ops::W / run;
+  }
+  QTZ_KTARGET bool block(ops::F* rv, ops::I* zv) noexcept {
+    if (short_runs) {
+      QTZ_DETAIL_UNROLL4
+      for (std::size_t k = 0; k < 4; ++k) {
+        std::size_t pp = p + off[k];
+        if (pp >= period) pp -= period;
+        rv[k] = ops::bcastf(rptr(pp));
+        zv[k] = ops::bcasti(Z + pp);
+        pk[k] = pp;
+      }
+      p += step;
+      if (p >= period) p -= period;  // step <= 4 <= period
+      return true;
+    }
+    if (pos + 4 * ops::W <= run) {  // one parameter for the whole block
+      const ops::F r = ops::bcastf(rptr(p));
+      const ops::I z = ops::bcasti(Z + p);
+      QTZ_DETAIL_UNROLL4
+      for (std::size_t k = 0; k < 4; ++k) {
+        rv[k] = r;
+        zv[k] = z;
+        pk[k] = p;
+      }
+      pos += 4 * ops::W;
+      if (pos == run) next_run();
+      return true;
+    }
+    QTZ_DETAIL_UNROLL4
+    for (std::size_t k = 0; k < 4; ++k) {
+      rv[k] = ops::bcastf(rptr(p));
+      zv[k] = ops::bcasti(Z + p);
+      pk[k] = p;
+      pos += ops::W;
+      if (pos == run) next_run();
+    }
+    return true;
+  }
+  QTZ_KTARGET void scales(ops::F* sv) const noexcept {
+    QTZ_DETAIL_UNROLL4
+    for (std::size_t k = 0; k < 4; ++k) sv[k] = ops::bcastf(S + pk[k]);
   }
 };
 
-/// Element k uses table entry (j0 + k) % period; the tables hold period + W entries (the first W
-/// repeated), so W consecutive entries can be loaded from any j < period.
+/// True when parameters first, first + 1, ... (count of them, wrapping at period) all have Z in
+/// [qmin, qmax] and, for divide, S in [2^-126, 2^125] (so that R' = fl(1/S) is normal).
+QTZ_KTARGET inline bool runs_params_ok(const float* S, const std::int32_t* Z, std::size_t first, std::size_t count,
+                                       std::size_t period, const KernelConfig& c) noexcept {
+  const bool div = c.scale_op == ScaleOp::divide;
+  if (count > period) count = period;
+  std::size_t k = first, left = count;
+  while (left > 0) {
+    std::size_t len = period - k < left ? period - k : left;
+    left -= len;
+    for (; len >= ops::W; len -= ops::W, k += ops::W)
+      if (!ops::params_in_range(ops::loadf(S + k), ops::loadi32(Z + k), c.qmin, c.qmax, div, 0x1p-126f, 0x1p125f))
+        return false;
+    for (; len > 0; --len, ++k) {
+      if (Z[k] < c.qmin || Z[k] > c.qmax) return false;
+      if (div && !(S[k] >= 0x1p-126f && S[k] <= 0x1p125f)) return false;
+    }
+    k = 0;
+  }
+  return true;
+}
+
+/// Element k uses table entry (j0 + k) % lp, where lp is a multiple of the period >= 4W and the
+/// tables hold lp + 4W entries (entry e = parameter e % period): a block loads at j, j + W, j + 2W,
+/// j + 3W without wrapping, and j wraps once per block.
 struct TableSrc {
   const float* S;
   const float* R;
   const std::int32_t* Z;
-  std::size_t period, j;
-  QTZ_KTARGET bool block(ops::F* rv, ops::F* sv, ops::I* zv) noexcept {
+  std::size_t lp, j;
+  std::size_t j0 = 0;
+  QTZ_KTARGET bool block(ops::F* rv, ops::I* zv) noexcept {
+    QTZ_DETAIL_UNROLL4
     for (std::size_t k = 0; k < 4; ++k) {
-      rv[k] = ops::loadf(R + j);
-      sv[k] = ops::loadf(S + j);
-      zv[k] = ops::loadi32(Z + j);
-      j += ops::W;
-      while (j >= period) j -= period;
+      rv[k] = ops::loadf(R + j + k * ops::W);
+      zv[k] = ops::loadi32(Z + j + k * ops::W);
     }
+    j0 = j;
+    j += 4 * ops::W;
+    if (j >= lp) j -= lp;
     return true;
+  }
+  QTZ_KTARGET void scales(ops::F* sv) const noexcept {
+    QTZ_DETAIL_UNROLL4
+    for (std::size_t k = 0; k < 4; ++k) sv[k] = ops::loadf(S + j0 + k * ops::W);
   }
 };
 
 /// The fast 8-bit block loop; returns how many elements it wrote (a multiple of 4W).
 template <class Q, ScaleMode Sm, Rounding Rm, bool NT, class Src>
-QTZ_KTARGET inline std::size_t fast8_loop(const float* x, Q* q, std::size_t n, Src& src, std::int32_t qmin,
+QTZ_KTARGET inline std::size_t fast8_loop(const float* x, Q* q, std::size_t n, Src& src_in, std::int32_t qmin,
                                           std::int32_t qmax, std::uint32_t risk) noexcept {
   constexpr std::size_t B = 4 * ops::W;
   constexpr ScaleMode exact = Sm == ScaleMode::reciprocal ? ScaleMode::reciprocal : ScaleMode::divide;
+  // A local copy: stores through the 8-bit Q* may alias any object, so the walk state of a source
+  // reached by reference would be reloaded after every store.
+  Src src = src_in;
   std::size_t i = 0;
   for (; i + B <= n; i += B) {
     ops::F rv[4], sv[4], t[4];
     ops::I zv[4], r[4];
-    const bool ok = src.block(rv, sv, zv);
+    const bool ok = src.block(rv, zv);  // sv: only on the rare paths (src.scales)
     bool stored = false;
     if (ok) {
+      QTZ_DETAIL_UNROLL4
       for (std::size_t k = 0; k < 4; ++k) t[k] = ops::mul(ops::loadf(x + i + k * ops::W), rv[k]);
       if constexpr (Sm == ScaleMode::divide_fast) {
-        const ops::I m = ops::maxu(ops::maxu(ops::abs_bits(ops::dist_rne(t[0])), ops::abs_bits(ops::dist_rne(t[1]))),
-                                   ops::maxu(ops::abs_bits(ops::dist_rne(t[2])), ops::abs_bits(ops::dist_rne(t[3]))));
-        if (ops::any_ge_u(m, risk))
+        const ops::I m = ops::absmax4_bits(ops::dist_rne(t[0]), ops::dist_rne(t[1]), ops::dist_rne(t[2]),
+                                           ops::dist_rne(t[3]));
+        if (ops::any_ge_u(m, risk)) {
+          src.scales(sv);
+          QTZ_DETAIL_UNROLL4
           for (std::size_t k = 0; k < 4; ++k) t[k] = ops::div(ops::loadf(x + i + k * ops::W), sv[k]);
+        }
       }
+      QTZ_DETAIL_UNROLL4
       for (std::size_t k = 0; k < 4; ++k) r[k] = round_i<Rm>(t[k]);
       stored = ops::store_fast8<Q, NT>(q + i, r, ops::pack_zp(zv[0], zv[1]), ops::pack_zp(zv[2], zv[3]), qmin, qmax);
     }
     if (!stored) {  // the general sequence of the spec, lane by lane exact
+      src.scales(sv);
+      QTZ_DETAIL_UNROLL4
       for (std::size_t k = 0; k < 4; ++k) {
         LaneParams lp{};
         lane_params(lp, sv[k], rv[k], zv[k], qmin, qmax);
@@ -405,11 +503,15 @@ QTZ_KTARGET inline std::size_t fast8_loop(const float* x, Q* q, std::size_t n, S
     }
   }
   if constexpr (NT) ops::sfence();
+  src_in = src;
   return i;
 }
 
 template <class Q, bool NT, class Src>
 QTZ_KTARGET inline std::size_t fast8_mode(const float* x, Q* q, std::size_t n, Src& src, const KernelConfig& c) noexcept {
+  if constexpr (sizeof(Q) != 1) {
+    return 0;  // never reached (fast8_config), and keeps ops::store_fast8 8-bit only
+  } else {
   const std::uint32_t risk = fast8_risk_bits(c);
   if (c.scale_op == ScaleOp::divide)
     return fast8_loop<Q, ScaleMode::divide_fast, Rounding::half_even, NT>(x, q, n, src, c.qmin, c.qmax, risk);
@@ -422,10 +524,13 @@ QTZ_KTARGET inline std::size_t fast8_mode(const float* x, Q* q, std::size_t n, S
       return fast8_loop<Q, ScaleMode::reciprocal, Rounding::toward_zero, NT>(x, q, n, src, c.qmin, c.qmax, risk);
     default: return 0;
   }
+  }
 }
 
 /// Largest period for which quantize_runs(run = 1) builds parameter tables on the stack.
 constexpr std::size_t kMaxTablePeriod = 1024;
+/// Table entries: a multiple of the period >= 4W (at most kMaxTablePeriod + 4W - 1) plus 4W.
+constexpr std::size_t kTableEntries = kMaxTablePeriod + 8 * ops::W;
 
 }  // namespace body
 
@@ -486,65 +591,97 @@ QTZ_KTARGET inline void quantize_vector(const float* x, Q* q, std::size_t n, con
                           index_base + done);
 }
 
+/// quantize_runs over elements [k, end) with the general per-run / per-row kernels, starting at
+/// parameter p (and, for run > 1, at offset pos inside its run); p and pos are advanced.
+/// (Parenthesised names: no argument-dependent lookup of the qtz::kernels::quantize_* entry points.)
+template <class Q>
+QTZ_KTARGET inline void runs_general(const float* x, Q* q, std::size_t k, std::size_t end, std::size_t run,
+                                     const float* scale, const float* inv_scale, const std::int32_t* zp,
+                                     std::size_t period, std::size_t& p, std::size_t& pos, const KernelConfig& c,
+                                     std::uint64_t index_base) noexcept {
+  if (run == 1) {  // row by row with the per-element kernel
+    while (k < end) {
+      const std::size_t len = period - p < end - k ? period - p : end - k;
+      (quantize_vector)(x + k, q + k, len, scale + p, inv_scale + p, zp + p, c, index_base + k);
+      k += len;
+      p += len;
+      if (p == period) p = 0;
+    }
+  } else {  // run by run
+    while (k < end) {
+      const std::size_t len = run - pos < end - k ? run - pos : end - k;
+      (quantize_uniform)(x + k, q + k, len, scale[p], inv_scale[p], zp[p], c, index_base + k);
+      k += len;
+      pos += len;
+      if (pos == run) {
+        pos = 0;
+        p = p + 1 == period ? 0 : p + 1;
+      }
+    }
+  }
+}
+
 /// Element k of x[0..n) quantized with parameter (phase + k / run) % period (run >= 1,
 /// 1 <= period, phase < period): a per-channel tensor with the channel axis outermost (run = inner),
 /// innermost (run = 1) and a blocked-innermost per-group tensor (run = G) in one call. Same bytes as
 /// calling scalar::quantize_uniform once per run (dispatch.hpp, kernels::quantize_runs_reference).
+/// Large outputs are streamed (non-temporal) as in quantize_uniform.
 template <class Q>
 QTZ_KTARGET inline void quantize_runs(const float* x, Q* q, std::size_t n, std::size_t run, const float* scale,
                                       const float* inv_scale, const std::int32_t* zp, std::size_t period,
                                       std::size_t phase, const KernelConfig& c, std::uint64_t index_base = 0) noexcept {
   std::size_t done = 0, p = phase, pos = 0;
-  if (body::fast8_config<Q>(c) && n >= 4 * ops::W) {
-    if (run % ops::W == 0) {
+  const bool broadcast = run % ops::W == 0, table = run == 1 && period <= body::kMaxTablePeriod;
+  if (body::fast8_config<Q>(c) && n >= 8 * ops::W && (broadcast || table)) {
+    bool nt = false;
+    std::size_t head = body::nt_head(q, n, nt);
+    if (nt && broadcast && head % ops::W != 0) {  // the broadcast walk needs vector-aligned run offsets
+      nt = false;
+      head = 0;
+    }
+    if (broadcast && body::runs_params_ok(scale, zp, phase, n / run + 1, period, c)) {
+      runs_general(x, q, 0, head, run, scale, inv_scale, zp, period, p, pos, c, index_base);
       if (c.scale_op == ScaleOp::divide) {
-        body::RunSrc<true> src{scale, inv_scale, zp, run, period, p, 0, c.qmin, c.qmax};
-        done = body::fast8_mode<Q, false>(x, q, n, src, c);
+        body::RunSrc<true> src{scale, inv_scale, zp, run, period, p, pos, ~std::size_t{0}, 0, {}, {}};
+        src.short_setup();
+        done = head + (nt ? body::fast8_mode<Q, true>(x + head, q + head, n - head, src, c)
+                          : body::fast8_mode<Q, false>(x + head, q + head, n - head, src, c));
         p = src.p;
         pos = src.pos;
       } else {
-        body::RunSrc<false> src{scale, inv_scale, zp, run, period, p, 0, c.qmin, c.qmax};
-        done = body::fast8_mode<Q, false>(x, q, n, src, c);
+        body::RunSrc<false> src{scale, inv_scale, zp, run, period, p, pos, ~std::size_t{0}, 0, {}, {}};
+        src.short_setup();
+        done = head + (nt ? body::fast8_mode<Q, true>(x + head, q + head, n - head, src, c)
+                          : body::fast8_mode<Q, false>(x + head, q + head, n - head, src, c));
         p = src.p;
         pos = src.pos;
       }
-    } else if (run == 1 && period <= body::kMaxTablePeriod) {
-      constexpr std::size_t T = body::kMaxTablePeriod + ops::W;
-      alignas(64) float st[T], rt[T];
-      alignas(64) std::int32_t zt[T];
-      bool ok = true;
-      for (std::size_t k = 0; k < period + ops::W; ++k) {
-        const std::size_t j = k % period;
+    } else if (table) {
+      alignas(64) float st[body::kTableEntries], rt[body::kTableEntries];
+      alignas(64) std::int32_t zt[body::kTableEntries];
+      const std::size_t lp = (4 * ops::W + period - 1) / period * period;  // multiple of period, >= 4W
+      const std::size_t entries = lp + 4 * ops::W;  // a multiple of W
+      for (std::size_t k = 0, j = 0; k < entries; ++k) {
         st[k] = scale[j];
-        rt[k] = c.scale_op == ScaleOp::divide ? body::fast_divide_inverse(scale[j]) : inv_scale[j];
+        rt[k] = inv_scale[j];
         zt[k] = zp[j];
-        ok = ok && zt[k] >= c.qmin && zt[k] <= c.qmax && (c.scale_op != ScaleOp::divide || rt[k] != 0.0f);
+        j = j + 1 == period ? 0 : j + 1;
       }
+      // every parameter once (entries >= period): Z in range, and for divide R' = fl(1/S) normal
+      const bool div = c.scale_op == ScaleOp::divide;
+      bool ok = body::runs_params_ok(st, zt, 0, period, entries, c);
+      if (ok && div)
+        for (std::size_t k = 0; k < entries; k += ops::W) ops::storef(rt + k, ops::div(ops::set1f(1.0f), ops::loadf(st + k)));
       if (ok) {
-        body::TableSrc src{st, rt, zt, period, phase};
-        done = body::fast8_mode<Q, false>(x, q, n, src, c);
+        runs_general(x, q, 0, head, run, scale, inv_scale, zp, period, p, pos, c, index_base);
+        body::TableSrc src{st, rt, zt, lp, p, 0};
+        done = head + (nt ? body::fast8_mode<Q, true>(x + head, q + head, n - head, src, c)
+                          : body::fast8_mode<Q, false>(x + head, q + head, n - head, src, c));
+        p = src.j % period;
       }
     }
   }
-  // (parenthesised names: no argument-dependent lookup of qtz::kernels::quantize_* entry points)
-  if (run == 1) {  // the rest, row by row with the per-element kernel
-    std::size_t k = done, j = (phase + done % period) % period;
-    while (k < n) {
-      const std::size_t len = period - j < n - k ? period - j : n - k;
-      (quantize_vector)(x + k, q + k, len, scale + j, inv_scale + j, zp + j, c, index_base + k);
-      k += len;
-      j = 0;
-    }
-  } else {  // the rest, run by run
-    std::size_t k = done;
-    while (k < n) {
-      const std::size_t len = run - pos < n - k ? run - pos : n - k;
-      (quantize_uniform)(x + k, q + k, len, scale[p], inv_scale[p], zp[p], c, index_base + k);
-      k += len;
-      pos = 0;
-      p = p + 1 == period ? 0 : p + 1;
-    }
-  }
+  runs_general(x, q, done, n, run, scale, inv_scale, zp, period, p, pos, c, index_base);
 }
 
 /// Same contract as scalar::dequantize_uniform.
@@ -686,8 +823,10 @@ QTZ_KTARGET inline scalar::AbsMaxResult absmax_checked(const float* x, std::size
 constexpr std::size_t kReduceChunk = 8192;
 
 /// Same contract as scalar::minmax. Fast chunks take plain min/max of the values and screen them
-/// with ops::nonfinite_acc (finite while all values are finite); any non-finite value sends the
-/// chunk to minmax_checked, which skips and counts as the spec.
+/// with ops::prod_acc (a sum of products of value pairs: finite while all values are finite and
+/// nothing overflows); a non-finite screen (a NaN or infinity, or merely an overflow of the screen
+/// for values near 1e19 and above) sends the chunk to minmax_checked, which skips and counts as the
+/// spec. The screen can only send too many chunks to the checked kernel, never too few.
 QTZ_KTARGET inline MinMaxResult minmax(const float* x, std::size_t n) noexcept {
   constexpr std::size_t W4 = 4 * ops::W;
   const float inf = std::numeric_limits<float>::infinity();
@@ -698,7 +837,7 @@ QTZ_KTARGET inline MinMaxResult minmax(const float* x, std::size_t n) noexcept {
     const std::size_t m = (n - i < kReduceChunk ? n - i : kReduceChunk) / W4 * W4;
     const ops::F pinf = ops::set1f(inf), ninf = ops::set1f(-inf), zero = ops::set1f(0.0f);
     ops::F l0 = pinf, l1 = pinf, l2 = pinf, l3 = pinf, h0 = ninf, h1 = ninf, h2 = ninf, h3 = ninf;
-    ops::F a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    ops::F a0 = zero, a1 = zero;
     for (std::size_t j = i; j < i + m; j += W4) {
       const ops::F x0 = ops::loadf(x + j), x1 = ops::loadf(x + j + ops::W), x2 = ops::loadf(x + j + 2 * ops::W),
                    x3 = ops::loadf(x + j + 3 * ops::W);
@@ -710,12 +849,10 @@ QTZ_KTARGET inline MinMaxResult minmax(const float* x, std::size_t n) noexcept {
       h1 = ops::max(h1, x1);
       h2 = ops::max(h2, x2);
       h3 = ops::max(h3, x3);
-      a0 = ops::nonfinite_acc(a0, x0);
-      a1 = ops::nonfinite_acc(a1, x1);
-      a2 = ops::nonfinite_acc(a2, x2);
-      a3 = ops::nonfinite_acc(a3, x3);
+      a0 = ops::prod_acc(a0, x0, x1);
+      a1 = ops::prod_acc(a1, x2, x3);
     }
-    if (ops::any_nan(ops::add(ops::add(a0, a1), ops::add(a2, a3)))) {
+    if (ops::any_nan(ops::sub(ops::add(a0, a1), ops::add(a0, a1)))) {  // inf - inf or NaN: not all finite
       const MinMaxResult t = minmax_checked(x + i, m);
       lo = t.min < lo ? t.min : lo;
       hi = t.max > hi ? t.max : hi;
@@ -747,7 +884,7 @@ QTZ_KTARGET inline scalar::AbsMaxResult absmax(const float* x, std::size_t n) no
   while (n - i >= W4) {
     const std::size_t m = (n - i < kReduceChunk ? n - i : kReduceChunk) / W4 * W4;
     const ops::F zero = ops::set1f(0.0f);
-    ops::F m0 = zero, m1 = zero, m2 = zero, m3 = zero, a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    ops::F m0 = zero, m1 = zero, m2 = zero, m3 = zero, a0 = zero, a1 = zero;
     for (std::size_t j = i; j < i + m; j += W4) {
       const ops::F x0 = ops::loadf(x + j), x1 = ops::loadf(x + j + ops::W), x2 = ops::loadf(x + j + 2 * ops::W),
                    x3 = ops::loadf(x + j + 3 * ops::W);
@@ -755,12 +892,10 @@ QTZ_KTARGET inline scalar::AbsMaxResult absmax(const float* x, std::size_t n) no
       m1 = ops::max(m1, ops::absf(x1));
       m2 = ops::max(m2, ops::absf(x2));
       m3 = ops::max(m3, ops::absf(x3));
-      a0 = ops::nonfinite_acc(a0, x0);
-      a1 = ops::nonfinite_acc(a1, x1);
-      a2 = ops::nonfinite_acc(a2, x2);
-      a3 = ops::nonfinite_acc(a3, x3);
+      a0 = ops::prod_acc(a0, x0, x1);
+      a1 = ops::prod_acc(a1, x2, x3);
     }
-    if (ops::any_nan(ops::add(ops::add(a0, a1), ops::add(a2, a3)))) {
+    if (ops::any_nan(ops::sub(ops::add(a0, a1), ops::add(a0, a1)))) {
       const scalar::AbsMaxResult t = absmax_checked(x + i, m);
       mx = t.absmax > mx ? t.absmax : mx;
       finite += t.finite;

@@ -151,6 +151,15 @@ QTZ_TARGET_AVX2 inline void store_mask1(std::uint8_t* dst, M m) noexcept {
 }
 
 // ---- fast 8-bit quantize and screening helpers (kernel_body.inl "fast8" paths) ----
+QTZ_TARGET_AVX2 inline F bcastf(const float* p) noexcept { return _mm256_broadcast_ss(p); }
+QTZ_TARGET_AVX2 inline I bcasti(const std::int32_t* p) noexcept { return _mm256_set1_epi32(*p); }
+QTZ_TARGET_AVX2 inline bool params_in_range(F s, I z, std::int32_t lo, std::int32_t hi, bool check_s, float slo, float shi) noexcept {
+  const __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), z), _mm256_cmpgt_epi32(z, _mm256_set1_epi32(hi)));
+  if (_mm256_movemask_epi8(bad) != 0) return false;
+  if (!check_s) return true;
+  const __m256 good = _mm256_and_ps(_mm256_cmp_ps(s, _mm256_set1_ps(slo), _CMP_GE_OQ), _mm256_cmp_ps(s, _mm256_set1_ps(shi), _CMP_LE_OQ));
+  return _mm256_movemask_ps(good) == 0xFF;
+}
 using H = I;  ///< int16 lanes, in the order _mm256_packs_epi32 produces
 QTZ_TARGET_AVX2 inline H pack_zp(I a, I b) noexcept { return _mm256_packs_epi32(a, b); }
 QTZ_TARGET_AVX2 inline H set1_h(std::int32_t z) noexcept { return _mm256_set1_epi16(static_cast<short>(z)); }
@@ -161,6 +170,12 @@ QTZ_TARGET_AVX2 inline I abs_bits(F d) noexcept {
   return _mm256_and_si256(_mm256_castps_si256(d), _mm256_set1_epi32(0x7FFFFFFF));
 }
 QTZ_TARGET_AVX2 inline I maxu(I a, I b) noexcept { return _mm256_max_epu32(a, b); }
+/// Unsigned max of the |d| bits (NaN above every number).
+QTZ_TARGET_AVX2 inline I absmax4_bits(F d0, F d1, F d2, F d3) noexcept {
+  return maxu(maxu(abs_bits(d0), abs_bits(d1)), maxu(abs_bits(d2), abs_bits(d3)));
+}
+/// acc + a*b (two operations, no FMA): a screen for non-finite values, see avx512::ops::prod_acc.
+QTZ_TARGET_AVX2 inline F prod_acc(F acc, F a, F b) noexcept { return _mm256_add_ps(acc, _mm256_mul_ps(a, b)); }
 QTZ_TARGET_AVX2 inline bool any_ge_u(I a, std::uint32_t thr) noexcept {
   const __m256i t = _mm256_set1_epi32(static_cast<std::int32_t>(thr));
   return _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_max_epu32(a, t), a)) != 0;

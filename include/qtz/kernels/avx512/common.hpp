@@ -146,6 +146,14 @@ QTZ_TARGET_AVX512 inline void store_mask1(std::uint8_t* dst, M m) noexcept {
 }
 
 // ---- fast 8-bit quantize and screening helpers (kernel_body.inl "fast8" paths) ----
+QTZ_TARGET_AVX512 inline F bcastf(const float* p) noexcept { return _mm512_set1_ps(*p); }
+QTZ_TARGET_AVX512 inline I bcasti(const std::int32_t* p) noexcept { return _mm512_set1_epi32(*p); }
+/// True when every lane of z lies in [lo, hi] and (check_s) every s lies in [slo, shi].
+QTZ_TARGET_AVX512 inline bool params_in_range(F s, I z, std::int32_t lo, std::int32_t hi, bool check_s, float slo, float shi) noexcept {
+  __mmask16 ok = static_cast<__mmask16>(_mm512_cmpge_epi32_mask(z, _mm512_set1_epi32(lo)) & _mm512_cmple_epi32_mask(z, _mm512_set1_epi32(hi)));
+  if (check_s) ok = static_cast<__mmask16>(ok & _mm512_cmp_ps_mask(s, _mm512_set1_ps(slo), _CMP_GE_OQ) & _mm512_cmp_ps_mask(s, _mm512_set1_ps(shi), _CMP_LE_OQ));
+  return ok == 0xFFFF;
+}
 using H = I;  ///< int16 lanes, in the order _mm512_packs_epi32 produces
 QTZ_TARGET_AVX512 inline H pack_zp(I a, I b) noexcept { return _mm512_packs_epi32(a, b); }
 QTZ_TARGET_AVX512 inline H set1_h(std::int32_t z) noexcept { return _mm512_set1_epi16(static_cast<short>(z)); }
@@ -155,6 +163,16 @@ QTZ_TARGET_AVX512 inline I abs_bits(F d) noexcept {
   return _mm512_and_si512(_mm512_castps_si512(d), _mm512_set1_epi32(0x7FFFFFFF));
 }
 QTZ_TARGET_AVX512 inline I maxu(I a, I b) noexcept { return _mm512_max_epu32(a, b); }
+/// Bits of a value >= max(|d0|, |d1|, |d2|, |d3|) per lane, NaN (either sign) ordered above every
+/// number as unsigned bits: VRANGEPS "max-abs, sign cleared" (a NaN operand yields a NaN, whose
+/// bits compare above every threshold below 0x7F800000, so a NaN never hides a risky lane).
+QTZ_TARGET_AVX512 inline I absmax4_bits(F d0, F d1, F d2, F d3) noexcept {
+  const F a = _mm512_range_ps(d0, d1, 0x0B), b = _mm512_range_ps(d2, d3, 0x0B);
+  return _mm512_castps_si512(_mm512_range_ps(a, b, 0x0B));
+}
+/// acc + a*b (one FMA): stays finite while a and b are finite and nothing overflows; non-finite
+/// (inf or NaN) forever after a NaN or infinite a or b. A screen only.
+QTZ_TARGET_AVX512 inline F prod_acc(F acc, F a, F b) noexcept { return _mm512_fmadd_ps(a, b, acc); }
 QTZ_TARGET_AVX512 inline bool any_ge_u(I a, std::uint32_t thr) noexcept {
   return _mm512_cmpge_epu32_mask(a, _mm512_set1_epi32(static_cast<std::int32_t>(thr))) != 0;
 }

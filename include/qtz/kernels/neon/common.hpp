@@ -117,6 +117,13 @@ inline void store_mask1(std::uint8_t* dst, M m) noexcept {
 }
 
 // ---- fast 8-bit quantize and screening helpers (kernel_body.inl "fast8" paths) ----
+inline F bcastf(const float* p) noexcept { return vld1q_dup_f32(p); }
+inline I bcasti(const std::int32_t* p) noexcept { return vld1q_dup_s32(p); }
+inline bool params_in_range(F s, I z, std::int32_t lo, std::int32_t hi, bool check_s, float slo, float shi) noexcept {
+  uint32x4_t ok = vandq_u32(vcgeq_s32(z, vdupq_n_s32(lo)), vcleq_s32(z, vdupq_n_s32(hi)));
+  if (check_s) ok = vandq_u32(ok, vandq_u32(vcgeq_f32(s, vdupq_n_f32(slo)), vcleq_f32(s, vdupq_n_f32(shi))));
+  return vminvq_u32(ok) != 0;
+}
 using H = int16x8_t;
 inline H pack_zp(I a, I b) noexcept { return vcombine_s16(vqmovn_s32(a), vqmovn_s32(b)); }
 inline H set1_h(std::int32_t z) noexcept { return vdupq_n_s16(static_cast<std::int16_t>(z)); }
@@ -125,6 +132,10 @@ inline I abs_bits(F d) noexcept { return vreinterpretq_s32_u32(vandq_u32(vreinte
 inline I maxu(I a, I b) noexcept {
   return vreinterpretq_s32_u32(vmaxq_u32(vreinterpretq_u32_s32(a), vreinterpretq_u32_s32(b)));
 }
+inline I absmax4_bits(F d0, F d1, F d2, F d3) noexcept {
+  return maxu(maxu(abs_bits(d0), abs_bits(d1)), maxu(abs_bits(d2), abs_bits(d3)));
+}
+inline F prod_acc(F acc, F a, F b) noexcept { return vfmaq_f32(acc, a, b); }
 inline bool any_ge_u(I a, std::uint32_t thr) noexcept {
   return vmaxvq_u32(vcgeq_u32(vreinterpretq_u32_s32(a), vdupq_n_u32(thr))) != 0;
 }
