@@ -54,7 +54,7 @@ qtz::kernels::KernelConfig config(qtz::ScaleOp op) {
 }
 
 void set_bytes(benchmark::State& st, std::size_t n, std::size_t bytes_per_element) {
-  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * n * bytes_per_element));
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * static_cast<std::int64_t>(n * bytes_per_element));
 }
 
 std::uint64_t read_pass(const float* x, std::size_t n) {

@@ -93,7 +93,8 @@ TEST_CASE("check_storage_holds: signedness must match and the width must suffice
   CHECK_NOTHROW(qtz::check_storage_holds<std::uint16_t>(Format::make(4, false)));
   REQUIRE_THROWS_AS(qtz::check_storage_holds<std::uint8_t>(Format::make(8, true)), std::invalid_argument);
   REQUIRE_THROWS_WITH(qtz::check_storage_holds<std::uint8_t>(Format::make(8, true)),
-                      Contains("8-bit unsigned") && Contains("int8"));
+                      Contains("8-bit unsigned") && Contains("int8") &&
+                          Contains("allowed: signed storage of at least 8 bits"));
   REQUIRE_THROWS_WITH(qtz::check_storage_holds<std::int8_t>(Format::make(8, false)),
                       Contains("8-bit signed") && Contains("uint8"));
   REQUIRE_THROWS_WITH(qtz::check_storage_holds<std::int8_t>(Format::make(16, true)),

@@ -354,6 +354,17 @@ TEST_CASE("QuantParams::validate: each bad field gives its exception and names f
     p.scale_shape = {1};
     REQUIRE_THROWS_WITH(p.validate(), Contains("block_size) = 0"));
   }
+  SECTION("per-tensor parameters with a scale_shape") {
+    qtz::QuantParams p = valid_params();
+    p.scale_shape = {1};
+    REQUIRE_THROWS_WITH(p.validate(), Contains("scale_shape has rank 1") && Contains("allowed: [] (rank 0)"));
+  }
+  SECTION("range_min/range_max of the wrong size") {
+    qtz::QuantParams p = valid_params();
+    p.range_min = {0.0f, 1.0f};
+    p.range_max = {};
+    REQUIRE_THROWS_WITH(p.validate(), Contains("range_min/range_max have 2/0 entries; allowed: 0 or 1 each"));
+  }
 }
 
 TEST_CASE("QuantParams::validate_for: scale_shape must match the tensor", "[params][errors]") {

@@ -11,6 +11,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <qtz/calib/entropy.hpp>
@@ -378,12 +379,17 @@ TEST_CASE("row 13: a profile combination the profile does not define is rejected
 }
 
 TEST_CASE("row 14: percentile outside (0, 100]", "[robustness]") {
-  // The message prints p with std::to_string (6 decimals); these values survive that formatting.
-  // (A p such as 100.0000001 or 1e-9 is rejected too, but prints as 100.000000 / 0.000000: see
-  // docs/robustness.md, "message defects".)
-  for (double p : {0.0, -1.0, 100.5, 250.0}) {
+  // The message prints p with as many digits as it takes to read back exactly, so a value just
+  // outside the interval does not read as an allowed one (std::to_string prints 100.0000001 as
+  // "100.000000").
+  const std::pair<double, const char*> bad[] = {{0.0, "percentile = 0 "},
+                                                {-1.0, "percentile = -1 "},
+                                                {100.5, "percentile = 100.5 "},
+                                                {250.0, "percentile = 250 "},
+                                                {100.0000001, "percentile = 100.0000001 "},
+                                                {-1e-9, "percentile = -1e-09 "}};
+  for (const auto& [p, v] : bad) {
     INFO("p = " << p);
-    const std::string v = "percentile = " + std::to_string(p);
     REQUIRE_THROWS_MSG(qtz::Percentile(p), std::invalid_argument, Contains(v) && Contains("(0, 100]"));
     const float x = 1.0f;
     REQUIRE_THROWS_MSG(qtz::percentile_exact(&x, 1, p), std::invalid_argument, Contains(v) && Contains("(0, 100]"));
@@ -391,10 +397,31 @@ TEST_CASE("row 14: percentile outside (0, 100]", "[robustness]") {
   }
   REQUIRE_THROWS_MSG(qtz::Percentile(std::nan("")), std::invalid_argument,
                          Contains("percentile = nan") && Contains("(0, 100]"));
-  REQUIRE_THROWS_AS(qtz::Percentile(100.0000001), std::invalid_argument);
   REQUIRE_NOTHROW(qtz::Percentile(1e-300));  // tiny but inside (0, 100]
   REQUIRE_NOTHROW(qtz::Percentile(100.0));
   REQUIRE_NOTHROW(qtz::Percentile(1e-3));
+}
+
+TEST_CASE("row 24: TensorRT histogram growth beyond max_bins, even past 2^64 bins", "[robustness]") {
+  // TensorRT's histogram keeps its first bin width (first max / 2048, in float) and grows by whole
+  // bins; a later value far above the first needs more bins than max_bins (2^20). Errors must be a
+  // clean std::length_error naming the value and the bin count, even where the count exceeds 2^64
+  // or float (the message once converted it to an integer: undefined behaviour).
+  //   width = fl(1e-10f / 2048) = 4.88281257e-14
+  //   1e15f: fl(9.99999987e14 / width) = 2.04799991e28 bins (> 2^64 = 1.8e19)
+  //   1e30f: 1e30 / width = 2.05e43 overflows float: inf bins
+  const Shape sh{1};
+  const float small = 1e-10f, big = 1e15f, huge = 1e30f, inf = std::numeric_limits<float>::infinity();
+  qtz::Percentile p(99.9);
+  p.configure(spec(8, true, Scheme::symmetric_restricted, Compat::tensorrt));
+  p.observe(&small, sh, Layout::row_major, Granularity::tensor());
+  REQUIRE_THROWS_MSG(p.observe(&big, sh, Layout::row_major, Granularity::tensor()), std::length_error,
+                         Contains("a value of 9.99999987e+14 needs 2.04799991e+28 bins of width 4.88281257e-14") &&
+                             Contains("max_bins = 1048576"));
+  REQUIRE_THROWS_MSG(p.observe(&huge, sh, Layout::row_major, Granularity::tensor()), std::length_error,
+                         Contains("a value of 1.00000002e+30 needs inf bins") && Contains("max_bins = 1048576"));
+  // +inf is skipped and counted, never binned (row 07).
+  REQUIRE_NOTHROW(p.observe(&inf, sh, Layout::row_major, Granularity::tensor()));
 }
 
 TEST_CASE("row 15: moving-average constant outside (0, 1] and bad histogram options", "[robustness]") {
@@ -524,7 +551,7 @@ TEST_CASE("row 19: parameter count or buffer size not matching the tensor", "[ro
 
 TEST_CASE("row 20: bad shapes (negative dimension, rank above 8)", "[robustness]") {
   REQUIRE_THROWS_MSG(Shape({2, -1}), std::invalid_argument, Contains("dimension -1 is negative"));
-  REQUIRE_THROWS_MSG(Shape({1, 1, 1, 1, 1, 1, 1, 1, 1}), std::invalid_argument, Contains("rank exceeds 8"));
+  REQUIRE_THROWS_MSG(Shape({1, 1, 1, 1, 1, 1, 1, 1, 1}), std::invalid_argument, Contains("shape rank = 9 is invalid; allowed: 0..8"));
   REQUIRE_NOTHROW(Shape({1, 1, 1, 1, 1, 1, 1, 1}));
 }
 

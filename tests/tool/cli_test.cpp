@@ -481,7 +481,7 @@ TEST_CASE("dequantize validates PARAMS.json field by field and the codes against
   bad_with([](nlohmann::json& j) { j["zero_point"][0] = 300; }, "zero_point[0] = 300 is outside");
   bad_with([](nlohmann::json& j) { j["zero_point"][0] = 1.5; }, "must contain integers only");
   bad_with([](nlohmann::json& j) { j["zero_point"][0] = 99999999999; }, "out of range");
-  bad_with([](nlohmann::json& j) { j["range_min"] = {1}; }, "range_min/range_max must be empty or have 3 entries");
+  bad_with([](nlohmann::json& j) { j["range_min"] = {1}; }, "range_min/range_max have 1/3 entries; allowed: 0 or 3 each");
   bad_with([](nlohmann::json& j) { j["range_min"][0] = 5.0; }, "range_min[0] > range_max[0]");
 
   // Codes outside the format of the parameters, and a shape the parameters do not fit.

@@ -27,13 +27,14 @@
 #include <vector>
 
 #include "qtz/calib/histogram_calibrator.hpp"
+#include "qtz/core/params.hpp"
 
 namespace qtz {
 
 namespace detail {
 inline void check_percentile(double p) {
   if (!(p > 0.0 && p <= 100.0)) {
-    throw std::invalid_argument("qtz: percentile = " + std::to_string(p) + " is invalid; allowed: (0, 100]");
+    throw std::invalid_argument("qtz: percentile = " + detail::value_str(p) + " is invalid; allowed: (0, 100]");
   }
 }
 /// r = ceil(p·n/100) clamped to [1, n], the product and quotient rounded to double as numpy's

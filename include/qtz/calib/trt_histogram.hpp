@@ -23,6 +23,8 @@
 // record a zero width and fail at the next growth).
 #pragma once
 
+#include "qtz/core/params.hpp"
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -153,9 +155,9 @@ class TrtHistogram {
     const float q = round_f(static_cast<double>(absmax) / static_cast<double>(width_));
     const double nbd = std::ceil(static_cast<double>(q));
     if (nbd > static_cast<double>(max_bins_)) {
-      throw std::length_error("qtz: TensorRT histogram: a value of " + std::to_string(absmax) + " needs " +
-                              std::to_string(static_cast<unsigned long long>(nbd)) + " bins of width " +
-                              std::to_string(width_) + "; the cap is max_bins = " + std::to_string(max_bins_) +
+      throw std::length_error("qtz: TensorRT histogram: a value of " + detail::float_str(absmax) + " needs " +
+                              detail::float_str(static_cast<float>(nbd)) + " bins of width " + detail::float_str(width_) +
+                              "; the cap is max_bins = " + std::to_string(max_bins_) +
                               " (TensorRT's histogram grows with max / first max; use the qtz profile's histogram)");
     }
     nb_ = static_cast<std::size_t>(nbd);

@@ -112,7 +112,9 @@ void check_storage_holds(Format f) {
   if (!ok) {
     throw std::invalid_argument("qtz: output storage of " + std::to_string(sizeof(S) * 8) + "-bit " +
                                 (std::is_signed_v<S> ? "signed" : "unsigned") +
-                                " integers cannot hold format " + f.name());
+                                " integers cannot hold format " + f.name() + "; allowed: " +
+                                (f.is_signed ? "signed" : "unsigned") + " storage of at least " +
+                                std::to_string(f.bits) + " bits");
   }
 }
 

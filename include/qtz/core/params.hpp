@@ -7,6 +7,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -36,6 +37,21 @@ inline std::string float_str(float v) {
   os.precision(9);
   os << v;
   return os.str();
+}
+/// The shortest decimal (at most 17 significant digits) that reads back as exactly `v`, so that a
+/// rejected value never prints as an allowed one (100.0000001 does not become "100").
+inline std::string value_str(double v) {
+  std::string s;
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::ostringstream os;
+    os.precision(digits);
+    os << v;
+    s = os.str();
+    std::istringstream is(s);
+    double back = 0.0;
+    if (!(is >> back) || back == v || v != v) break;  // NaN and inf print once
+  }
+  return s;
 }
 }  // namespace detail
 
@@ -77,7 +93,8 @@ struct QuantParams {
     check_range("[fake_qmin, fake_qmax]", fake_qmin, fake_qmax);
     const std::size_t n = element_count(scale_shape);
     if (granularity.kind == Granularity::Kind::tensor && !scale_shape.empty()) {
-      throw std::invalid_argument("qtz: scale_shape must be [] for per-tensor parameters");
+      throw std::invalid_argument("qtz: scale_shape has rank " + std::to_string(scale_shape.size()) +
+                                  " for per-tensor parameters; allowed: [] (rank 0)");
     }
     if (granularity.kind == Granularity::Kind::group && granularity.block_size < 1) {
       throw std::invalid_argument("qtz: group size (block_size) = " + std::to_string(granularity.block_size) +
@@ -90,8 +107,23 @@ struct QuantParams {
                                   std::to_string(n));
     }
     if ((!range_min.empty() || !range_max.empty()) && (range_min.size() != n || range_max.size() != n)) {
-      throw std::invalid_argument("qtz: range_min/range_max must be empty or have " + std::to_string(n) + " entries");
+      throw std::invalid_argument("qtz: range_min/range_max have " + std::to_string(range_min.size()) + "/" +
+                                  std::to_string(range_max.size()) + " entries; allowed: 0 or " + std::to_string(n) +
+                                  " each");
     }
+    // Screen all parameters with one branch-free pass (it vectorises; qtz::quantize validates on
+    // every call, and per-group parameters are N/G of them), then find the first bad one for the
+    // message. A comparison with NaN is false, so NaN fails both screens.
+    const float r_min = compat == Compat::tensorrt ? 0.0f : std::numeric_limits<float>::denorm_min();
+    unsigned ok = 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      const float s = scale[i], r = inv_scale[i];
+      const std::int32_t z = zero_point[i];
+      ok &= static_cast<unsigned>(s >= FLT_MIN) & static_cast<unsigned>(s <= FLT_MAX) &
+            static_cast<unsigned>(r >= r_min) & static_cast<unsigned>(r <= FLT_MAX) &
+            static_cast<unsigned>(z >= qmin) & static_cast<unsigned>(z <= qmax);
+    }
+    if (ok) return;
     for (std::size_t i = 0; i < n; ++i) {
       const float s = scale[i];
       if (!(std::isfinite(s) && s >= FLT_MIN)) {

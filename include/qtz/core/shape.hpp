@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -57,7 +58,10 @@ class Shape {
   void assign(It first, It last) {
     rank_ = 0;
     for (; first != last; ++first) {
-      if (rank_ == max_rank) throw std::invalid_argument("qtz: shape rank exceeds 8");
+      if (rank_ == max_rank) {
+        throw std::invalid_argument("qtz: shape rank = " + std::to_string(std::distance(first, last) + rank_) +
+                                    " is invalid; allowed: 0.." + std::to_string(max_rank));
+      }
       const auto d = static_cast<std::int64_t>(*first);
       if (d < 0) throw std::invalid_argument("qtz: shape dimension " + std::to_string(d) + " is negative");
       dims_[static_cast<std::size_t>(rank_++)] = d;
