@@ -3,6 +3,7 @@
 // pytorch profile's parameters from them; plus the contract (c in (0, 1], sequential, counts).
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -86,6 +87,21 @@ TEST_CASE("MovingAverageMinMax: the update is m + c(b - m) with every step round
   CHECK(ma.lo()[0] == want);
   // the same expression with one rounding (a fused multiply-add) differs here: the test can tell them apart
   CHECK(static_cast<float>(static_cast<double>(m) + static_cast<double>(c) * d) != want);
+}
+
+TEST_CASE("MovingAverageMinMax: a step whose difference overflows float stays finite (eq. (23a))") {
+  // m = -3e38f, b = 3e38f: fl(b - m) = +inf, so PyTorch's running value becomes +inf. qtz evaluates
+  // the step in double: exact rational arithmetic (Python fractions) gives
+  //   -a + fl(0.01)·(2a) = -2.940000006728905e38 with a = fl(3e38) = 3.0000000054977558e38,
+  // which rounds to the float -2.93999997e38 = -0x1.ba5caep+127.
+  const float a = 3e38f;
+  qtz::MovingAverageMinMax ma;  // c = fl(0.01)
+  const float first[] = {-a}, second[] = {a};
+  ma.observe(first, qtz::Shape{1}, qtz::Layout::row_major, qtz::Granularity::tensor());
+  ma.observe(second, qtz::Shape{1}, qtz::Layout::row_major, qtz::Granularity::tensor());
+  CHECK(ma.hi()[0] == -2.93999997e38f);
+  CHECK(ma.lo()[0] == -2.93999997e38f);
+  CHECK(std::isfinite(ma.hi()[0]));
 }
 
 TEST_CASE("MovingAverageMinMax: first batch sets m, empty and non-finite batches leave it, per-slot first batch") {

@@ -139,6 +139,27 @@ TEST_CASE("row 03: huge values saturate (x / S overflowing float is no float-to-
                          Contains("lo = -3.40282347e+38") && Contains("hi = 3.40282347e+38") && Contains("allowed"));
   REQUIRE_THROWS_MSG(qtz::choose_params(-FLT_MAX, FLT_MAX, spec(8, true, Scheme::asymmetric, Compat::pytorch)),
                          std::domain_error, Contains("lo = -3.40282347e+38") && Contains("allowed"));
+  // Calibrators on values near FLT_MAX keep a finite range. TensorRT's histogram over [0, 3e38] has
+  // bin edges up to 3e38, and the float sum of two neighbouring edges overflows (pytorch-quantization's
+  // MSE centres become inf there); qtz takes the exact midpoint for those bins. Found by
+  // fuzz_calibrators; the input that made Mse return inf is pinned by the corpus replay
+  // (tests/fuzz/corpus/calibrators/mse-trt-centre-overflow, ctest fuzz/calibrators/replay).
+  const std::vector<float> big = {3e38f, -3e38f, 3e38f, 1.0f};
+  for (Compat prof : {Compat::qtz, Compat::tensorrt}) {
+    INFO("compat " << static_cast<int>(prof));
+    qtz::Mse m;
+    m.configure(spec(8, true, Scheme::symmetric_restricted, prof));
+    m.observe(big.data(), sh, Layout::row_major, Granularity::tensor());
+    const float hi = m.hi()[0];
+    CHECK(std::isfinite(hi));  // a bin centre: may lie above max|x| (qtz's power-of-two bins)
+    CHECK(hi > 0.0f);
+    CHECK(m.lo()[0] == -hi);
+    qtz::Entropy e;
+    e.configure(spec(8, true, Scheme::symmetric_restricted, prof));
+    e.observe(big.data(), sh, Layout::row_major, Granularity::tensor());
+    CHECK(std::isfinite(e.hi()[0]));
+    CHECK(e.hi()[0] > 0.0f);
+  }
 }
 
 TEST_CASE("row 04: denormal data and denormal ranges", "[robustness]") {
@@ -422,6 +443,16 @@ TEST_CASE("row 24: TensorRT histogram growth beyond max_bins, even past 2^64 bin
                          Contains("a value of 1.00000002e+30 needs inf bins") && Contains("max_bins = 1048576"));
   // +inf is skipped and counted, never binned (row 07).
   REQUIRE_NOTHROW(p.observe(&inf, sh, Layout::row_major, Granularity::tensor()));
+  // Growth whose end (value + width) overflows float: 1e38f first gives width fl(1e38 / 2048) =
+  // 4.88e34; FLT_MAX then needs only ceil(3.4e38 / 4.88e34) = 6969 bins, but FLT_MAX + 4.88e34
+  // rounds to +inf (half an ulp of FLT_MAX is 2^103 = 1e31). Found by fuzz_calibrators.
+  qtz::Percentile q(99.9);
+  q.configure(spec(8, true, Scheme::symmetric_restricted, Compat::tensorrt));
+  const float first = 1e38f, top = FLT_MAX;
+  q.observe(&first, sh, Layout::row_major, Granularity::tensor());
+  REQUIRE_THROWS_MSG(q.observe(&top, sh, Layout::row_major, Granularity::tensor()), std::length_error,
+                         Contains("a value of 3.40282347e+38 puts the histogram's end") &&
+                             Contains("beyond the float range"));
 }
 
 TEST_CASE("row 15: moving-average constant outside (0, 1] and bad histogram options", "[robustness]") {

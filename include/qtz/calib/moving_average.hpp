@@ -14,9 +14,11 @@
 // (float)((double)a * (double)b) back to a float multiply and then contracts it; checked with
 // g++ 12 and clang++ 14 at -O2 -march=x86-64-v3 -ffp-contract=fast.)
 //
-// Deviations from PyTorch, for non-finite input only: NaN/±inf are skipped and counted (PyTorch's
-// running values become NaN/inf); a batch in which a slot has no finite value leaves that slot
-// unchanged; an empty batch is ignored (as PyTorch does).
+// Deviations from PyTorch, for non-finite input and overflow only: NaN/±inf are skipped and counted
+// (PyTorch's running values become NaN/inf); a batch in which a slot has no finite value leaves that
+// slot unchanged; an empty batch is ignored (as PyTorch does); where b − m overflows float (values
+// of opposite sign beyond ±FLT_MAX/2) the step is evaluated in double, so the range stays finite
+// where PyTorch's becomes ±inf (eq. (23a)).
 #pragma once
 
 #include <cstddef>
@@ -36,8 +38,15 @@ inline constexpr bool always_false_v = false;
 
 /// fl(m + fl(c · fl(b - m))), every step a float32 operation, immune to contraction: the product
 /// passes through a volatile, which no compiler may fuse with the following addition.
+/// Where b − m overflows float (|b − m| > FLT_MAX, so PyTorch's running value becomes ±inf), the step
+/// is evaluated in double instead: m + c·(b − m) lies between m and b, so it is finite (eq. (23a)).
 inline float ema_step(float m, float b, float c) noexcept {
   const float d = b - m;
+  if (!(d - d == 0.0f)) {  // m and b are finite, so d is ±inf: evaluate in double
+    const double dd = static_cast<double>(b) - static_cast<double>(m);
+    volatile double pd = static_cast<double>(c) * dd;
+    return static_cast<float>(static_cast<double>(m) + pd);
+  }
   volatile float p = c * d;
   return m + p;
 }

@@ -25,6 +25,7 @@
 
 #include "qtz/core/params.hpp"
 
+#include <cfloat>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -105,9 +106,12 @@ class TrtHistogram {
     if (!started_) return 0.0f;
     return linspace_edges_ ? linspace_at(i, edges_end_, edges_n_) : arange_at(i, width_, edges_n_);
   }
-  /// (edges[i] + edges[i + 1]) / 2 in float32 (pytorch-quantization's MSE centres).
+  /// (edges[i] + edges[i + 1]) / 2 in float32 (pytorch-quantization's MSE centres). Where the float
+  /// sum overflows (edges beyond FLT_MAX / 2, where torch gives inf), the exact midpoint, rounded once.
   float centre(std::size_t i) const noexcept {
-    return round_f(static_cast<double>(round_f(static_cast<double>(edge(i)) + edge(i + 1))) / 2.0);
+    const double a = static_cast<double>(edge(i)), b = static_cast<double>(edge(i + 1));
+    const float sum = round_f(a + b);
+    return sum <= FLT_MAX ? round_f(static_cast<double>(sum) / 2.0) : round_f((a + b) / 2.0);
   }
 
   void reset() noexcept {
@@ -160,8 +164,13 @@ class TrtHistogram {
                               "; the cap is max_bins = " + std::to_string(max_bins_) +
                               " (TensorRT's histogram grows with max / first max; use the qtz profile's histogram)");
     }
-    nb_ = static_cast<std::size_t>(nbd);
     const float end = round_f(static_cast<double>(absmax) + static_cast<double>(width_));
+    if (!(end <= FLT_MAX)) {  // torch.arange(0, inf, width) raises in pytorch-quantization
+      throw std::length_error("qtz: TensorRT histogram: a value of " + detail::float_str(absmax) +
+                              " puts the histogram's end (value + bin width " + detail::float_str(width_) +
+                              ") beyond the float range; use the qtz profile's histogram");
+    }
+    nb_ = static_cast<std::size_t>(nbd);
     edges_n_ = static_cast<std::size_t>(std::ceil(static_cast<double>(end) / static_cast<double>(width_)));
     linspace_edges_ = false;
     if (counts_.size() < nb_) counts_.resize(nb_, 0);
