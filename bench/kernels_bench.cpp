@@ -200,6 +200,25 @@ void q_granular(benchmark::State& st, std::size_t n) {
   set_bytes(st, n, 5);
 }
 
+// ---------- threads: the public per-tensor qtz::quantize with qtz::set_num_threads(T) ----------
+// Registered from 1 Mi elements up (qtz::kParallelMinElements); compare qtz_api_t<T> with qtz_api_t1
+// of the same size. Not pinned: the threads need more than one core.
+template <unsigned Threads>
+void q_api_threads(benchmark::State& st, std::size_t n) {
+  Buffers& b = buffers(n);
+  qtz::QuantSpec spec;
+  spec.scale_op = qtz::ScaleOp::divide;
+  const qtz::Shape shape{static_cast<std::int64_t>(n)};
+  const qtz::QuantParams p = qtz::params_from_scales({kScale}, {kZp}, spec, qtz::Granularity::tensor(), shape);
+  qtz::set_num_threads(Threads);
+  for (auto _ : st) {
+    qtz::quantize(b.x.data(), b.q.data(), shape, p);
+    benchmark::ClobberMemory();
+  }
+  qtz::set_num_threads(1);
+  set_bytes(st, n, 5);
+}
+
 // ---------- dequantize ----------
 void dq_memcpy(benchmark::State& st, std::size_t n) {  // memcpy of the input bytes (N)
   Buffers& b = buffers(n);
@@ -281,6 +300,12 @@ int main(int argc, char** argv) {
     reg("quantize/channel_inner/qtz_divide", q_granular<1>, n);
     reg("quantize/group32/qtz_divide", q_granular<2>, n);
     reg("quantize/group128/qtz_divide", q_granular<3>, n);
+    if (n >= qtz::kParallelMinElements) {
+      reg("quantize/threads/qtz_api_t1", q_api_threads<1>, n);
+      reg("quantize/threads/qtz_api_t2", q_api_threads<2>, n);
+      reg("quantize/threads/qtz_api_t4", q_api_threads<4>, n);
+      reg("quantize/threads/qtz_api_t8", q_api_threads<8>, n);
+    }
     reg("dequantize/tensor/memcpy", dq_memcpy, n);
     reg("dequantize/tensor/qtz", dq_qtz, n);
     reg("dequantize/tensor/eigen", dq_eigen, n);

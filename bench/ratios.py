@@ -4,7 +4,7 @@
 Benchmark names are <op>/<granularity>/<impl>/<elements>. For every op, granularity and size the
 script prints each implementation's speed relative to the references measured in the same run:
 ratio(impl, ref) = time(ref) / time(impl) (> 1: impl is faster). Repetitions are reduced to their
-median (or the median aggregate is used with --benchmark_report_aggregates_only). Usage: bench/ratios.py out.json [--ref xnnpack] ...
+median (or the median aggregate is used with --benchmark_report_aggregates_only). Usage: bench/ratios.py out.json
 """
 import json
 import statistics
@@ -17,6 +17,10 @@ DEFAULT_REFS = {
     "minmax": ["read", "eigen"],
     "absmax": ["minmax:read"],
     "histogram": ["minmax:read"],
+}
+# Extra references used only within one granularity: thread counts against one thread.
+GRANULARITY_REFS = {
+    "threads": ["threads:qtz_api_t1"],
 }
 
 
@@ -58,7 +62,7 @@ def main(path):
         refs = DEFAULT_REFS.get(op, ["memcpy"])
         for gran in sorted({k[1] for k in med if k[0] == op}):
             impls = sorted({k[2] for k in med if k[0] == op and k[1] == gran})
-            for ref in refs:
+            for ref in refs + GRANULARITY_REFS.get(gran, []):
                 rop, rgran, rimpl = op, gran, ref
                 if ":" in ref:
                     a, rimpl = ref.split(":")
