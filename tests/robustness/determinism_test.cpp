@@ -134,14 +134,19 @@ std::vector<Config> configs() {
 
 const Shape kShape{4, 9, 37};  // 1332 elements: SIMD bodies and tails on every run length
 
-QuantParams params_for(const Config& c) {
+QuantSpec spec_of(const Config& c, std::uint64_t seed) {
   QuantSpec spec;
   spec.format = c.format;
   spec.scheme = c.scheme;
   spec.compat = c.compat;
   spec.scale_op = c.scale_op;
   spec.rounding = c.rounding;
-  spec.seed = 77;
+  spec.seed = seed;
+  return spec;
+}
+
+QuantParams params_for(const Config& c) {
+  const QuantSpec spec = spec_of(c, 77);
   const std::size_t n = qtz::element_count(qtz::scale_shape(kShape, c.g));
   std::vector<float> lo(n), hi(n);
   for (std::size_t i = 0; i < n; ++i) {  // ranges that differ per slot; some non-power-of-two scales
@@ -235,13 +240,7 @@ std::uint64_t hash_large(const std::vector<float>& x) {
   };
   Fnv1a h;
   for (const Config& c : cs) {
-    QuantSpec spec;
-    spec.format = c.format;
-    spec.scheme = c.scheme;
-    spec.compat = c.compat;
-    spec.scale_op = c.scale_op;
-    spec.rounding = c.rounding;
-    spec.seed = 99;
+    const QuantSpec spec = spec_of(c, 99);
     const std::size_t n = qtz::element_count(qtz::scale_shape(kLargeShape, c.g));
     std::vector<float> lo(n), hi(n);
     for (std::size_t i = 0; i < n; ++i) {

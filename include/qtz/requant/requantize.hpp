@@ -11,11 +11,12 @@
 // The bias is quantized to int32 at scale S_in·S_w (Z = 0), so it adds straight into acc.
 #pragma once
 
+#include "qtz/core/params.hpp"  // detail::value_str
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -58,21 +59,12 @@ constexpr std::int32_t rounding_divide_by_pot(std::int32_t x, int exponent) noex
   return shifted + (remainder > threshold ? 1 : 0);
 }
 
-namespace detail {
-inline std::string double_str(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-}  // namespace detail
-
 /// TFLite QuantizeMultiplier: M = q · 2^e with q ∈ [0.5, 1) (frexp), m = round_half_away(q · 2^31),
 /// m = 2^31 renormalised to 2^30 with e + 1; M below 2^-32 (e < −31) becomes 0. Throws
 /// std::invalid_argument for a negative, NaN or infinite M, or M ≥ 2^31 (a left shift above 31).
 inline FixedPointMultiplier quantize_multiplier(double real_multiplier) {
   if (!(real_multiplier >= 0.0) || !std::isfinite(real_multiplier)) {
-    throw std::invalid_argument("qtz: requantization multiplier = " + detail::double_str(real_multiplier) +
+    throw std::invalid_argument("qtz: requantization multiplier = " + detail::value_str(real_multiplier) +
                                 " is invalid; allowed: a finite value >= 0 (S_in * S_w / S_out)");
   }
   FixedPointMultiplier r;
@@ -86,7 +78,7 @@ inline FixedPointMultiplier quantize_multiplier(double real_multiplier) {
   }
   if (e < -31) return FixedPointMultiplier{};  // below the smallest right shift: multiplies to 0
   if (e > 31) {
-    throw std::invalid_argument("qtz: requantization multiplier = " + detail::double_str(real_multiplier) +
+    throw std::invalid_argument("qtz: requantization multiplier = " + detail::value_str(real_multiplier) +
                                 " is too large; allowed: < 2^31");
   }
   r.multiplier = static_cast<std::int32_t>(m);
@@ -99,8 +91,8 @@ inline FixedPointMultiplier quantize_multiplier(double real_multiplier) {
 inline FixedPointMultiplier multiplier_from_scales(float s_in, float s_w, float s_out) {
   const auto bad = [](float s) { return !(s > 0.0f) || !std::isfinite(s); };
   if (bad(s_in) || bad(s_w) || bad(s_out)) {
-    throw std::invalid_argument("qtz: requantization scales S_in = " + detail::double_str(s_in) + ", S_w = " +
-                                detail::double_str(s_w) + ", S_out = " + detail::double_str(s_out) +
+    throw std::invalid_argument("qtz: requantization scales S_in = " + detail::value_str(s_in) + ", S_w = " +
+                                detail::value_str(s_w) + ", S_out = " + detail::value_str(s_out) +
                                 " are invalid; allowed: finite and > 0");
   }
   return quantize_multiplier(static_cast<double>(s_in) * static_cast<double>(s_w) / static_cast<double>(s_out));
@@ -164,11 +156,11 @@ inline void quantize_bias(const float* bias, std::int32_t* out, std::size_t coun
     const float sw = weight_scales[per_channel ? c : 0];
     if (!(input_scale > 0.0f) || !std::isfinite(input_scale) || !(sw > 0.0f) || !std::isfinite(sw)) {
       throw std::invalid_argument("qtz: bias scale S_in * S_w[" + std::to_string(c) + "] = " +
-                                  detail::double_str(input_scale) + " * " + detail::double_str(sw) +
+                                  detail::value_str(input_scale) + " * " + detail::value_str(sw) +
                                   " is invalid; allowed: finite, positive scales");
     }
     if (!std::isfinite(bias[c])) {
-      throw std::domain_error("qtz: bias[" + std::to_string(c) + "] = " + detail::double_str(bias[c]) +
+      throw std::domain_error("qtz: bias[" + std::to_string(c) + "] = " + detail::value_str(bias[c]) +
                               " is not finite");
     }
     const double t = static_cast<double>(bias[c]) / (static_cast<double>(input_scale) * static_cast<double>(sw));
