@@ -305,6 +305,7 @@ int main(int argc, char** argv) {
       reg("quantize/threads/qtz_api_t2", q_api_threads<2>, n);
       reg("quantize/threads/qtz_api_t4", q_api_threads<4>, n);
       reg("quantize/threads/qtz_api_t8", q_api_threads<8>, n);
+      reg("quantize/threads/qtz_api_t16", q_api_threads<16>, n);
     }
     reg("dequantize/tensor/memcpy", dq_memcpy, n);
     reg("dequantize/tensor/qtz", dq_qtz, n);

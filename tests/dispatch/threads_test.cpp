@@ -6,6 +6,7 @@
 // scalar spec as an anchor for the 1-thread result of one case.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -104,6 +105,26 @@ TEST_CASE("set_num_threads: 1 vs N threads give identical bytes", "[threads]") {
       REQUIRE(std::memcmp(m1.data(), mn.data(), x.size()) == 0);
     }
   }
+}
+
+TEST_CASE("parallel_chunks gives every thread at least kParallelMinElementsPerThread elements", "[threads]") {
+  ThreadReset reset;
+  qtz::set_num_threads(16);
+  auto parts = [](std::size_t n, std::size_t grain, std::size_t item_elements) {
+    std::atomic<int> count{0};
+    qtz::detail::parallel_chunks(n, grain, [&](std::size_t, std::size_t) { ++count; }, item_elements);
+    return count.load();
+  };
+  // 2^20 elements, 2^18 per thread at least: 4 chunks although 16 threads are allowed.
+  CHECK(parts(std::size_t{1} << 20, 256, 1) == 4);
+  CHECK(parts((std::size_t{1} << 20) - 1, 256, 1) == 1);  // below kParallelMinElements
+  CHECK(parts(std::size_t{1} << 22, 256, 1) == 16);
+  CHECK(parts(std::size_t{5} << 18, 256, 1) == 5);
+  // Items of 1024 elements (rows): 1024 rows = 2^20 elements -> 4 chunks; 1023 rows -> 1.
+  CHECK(parts(1024, 1, 1024) == 4);
+  CHECK(parts(1023, 1, 1024) == 1);
+  // A huge item count does not overflow the element count.
+  CHECK(parts(3, 1, SIZE_MAX / 2) == 3);
 }
 
 TEST_CASE("parallel_chunks cuts on grain boundaries and covers [0, n) once", "[threads]") {

@@ -234,9 +234,16 @@ inline std::atomic<unsigned>& thread_setting() noexcept {
 /// Tensors of at least this many elements may be split across threads (quant/ops.hpp).
 constexpr std::size_t kParallelMinElements = std::size_t{1} << 20;
 
+/// Each thread gets at least this many elements: a call uses min(num_threads(), N / this) threads.
+/// Measured on a 16-core machine (bench/RESULTS.md, "Threading"): at 1 Mi elements 4 threads ran
+/// 1.8x one thread, 8 threads 1.0x and 16 threads 0.45x (starting a thread costs more than
+/// quantizing 64 Ki elements).
+constexpr std::size_t kParallelMinElementsPerThread = std::size_t{1} << 18;
+
 /// How many threads quantize / dequantize / fake_quantize (quant/ops.hpp) may use for one call on a
 /// tensor of >= kParallelMinElements elements: 1 (the default) runs on the calling thread only;
-/// 0 means std::thread::hardware_concurrency(). Program-wide, thread-safe to set. The output bytes
+/// 0 means std::thread::hardware_concurrency(). A call of N elements uses at most
+/// N / kParallelMinElementsPerThread of them. Program-wide, thread-safe to set. The output bytes
 /// are identical for every value: the work is cut at parameter-run boundaries and every element is
 /// computed exactly as in a single-threaded call (stochastic rounding uses the element's index).
 inline void set_num_threads(unsigned n) noexcept { detail::thread_setting().store(n, std::memory_order_relaxed); }
@@ -250,14 +257,18 @@ inline unsigned num_threads() noexcept {
 }
 
 namespace detail {
-/// Calls f(begin, end) over [0, n) cut into at most num_threads() chunks whose boundaries are
-/// multiples of `grain` (grain >= 1), running the chunks on std::threads when n >= min_elements.
+/// Calls f(begin, end) over [0, n) cut into chunks whose boundaries are multiples of `grain`
+/// (grain >= 1), running the chunks on std::threads. Each of the n items stands for
+/// `item_elements` tensor elements: the items are cut only when they hold >= kParallelMinElements
+/// elements, into at most num_threads() chunks of >= kParallelMinElementsPerThread elements each.
 /// If a thread cannot be started, its chunk runs on the calling thread.
 template <class F>
-void parallel_chunks(std::size_t n, std::size_t grain, F&& f, std::size_t min_elements = kParallelMinElements) {
+void parallel_chunks(std::size_t n, std::size_t grain, F&& f, std::size_t item_elements = 1) {
   const unsigned t = num_threads();
   const std::size_t units = (n + grain - 1) / grain;
-  std::size_t parts = n < min_elements || t <= 1 ? 1 : t;
+  const std::size_t elements = item_elements != 0 && n > SIZE_MAX / item_elements ? SIZE_MAX : n * item_elements;
+  std::size_t parts = elements < kParallelMinElements || t <= 1 ? 1 : t;
+  if (parts > elements / kParallelMinElementsPerThread) parts = elements / kParallelMinElementsPerThread;
   if (parts > units) parts = units;
   if (parts <= 1) {
     f(std::size_t{0}, n);

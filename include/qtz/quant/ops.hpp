@@ -132,7 +132,7 @@ bool quantize_in_runs(const CanonicalView& v, const Seg& f) {
           for (std::size_t o = ob; o < oe; ++o)
             kernels::quantize_runs(f.isa, f.x + o * C, f.q + o * C, C, v.block_size, m.scale + o * v.blocks,
                                    m.inv_scale + o * v.blocks, m.zero_point + o * v.blocks, v.blocks, 0, f.c, o * C);
-        }, kParallelMinElements / (C == 0 ? 1 : C));
+        }, C);
       }
       return true;
   }
