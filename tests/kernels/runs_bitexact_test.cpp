@@ -123,11 +123,14 @@ void sweep(Isa isa, std::int32_t qmin, std::int32_t qmax) {
   std::mt19937 g(2024 + static_cast<unsigned>(qmin * 7 + qmax));
   const bool quick = qtz_test::quick_tier();
   // run % 16 == 0 (broadcast path on every ISA), run == 1 (tables; period > 1024 -> rows),
-  // other runs (per-run fallback), tails around the 4W = 64 block.
+  // other runs (per-run fallback), tails around the 4W = 64 block; runs of W and 2W (the window
+  // source, body::ShortRunSrc) with periods below, near and above W.
   std::vector<Shape> shapes = {{0, 16, 3, 0},     {63, 16, 3, 1},    {64, 16, 1, 0},   {200, 32, 5, 4},
                                {1000, 32, 40, 0}, {777, 64, 7, 6},   {1300, 128, 3, 2}, {640, 16, 1000, 999},
                                {333, 1, 64, 0},   {1000, 1, 7, 3},   {257, 1, 1, 0},    {1200, 1, 1100, 1050},
-                               {500, 5, 9, 2},    {400, 48, 4, 1},   {130, 8, 3, 0}};
+                               {500, 5, 9, 2},    {400, 48, 4, 1},   {130, 8, 3, 0},
+                               // short runs (W or 2W): parameter windows that wrap inside and between windows
+                               {3000, 8, 50, 49}, {4100, 16, 17, 16}, {2600, 32, 21, 20}, {2100, 16, 2, 1}};
   if (quick) shapes = {{200, 32, 5, 4}, {777, 64, 7, 6}, {333, 1, 64, 0}, {300, 1, 7, 3}, {300, 5, 9, 2}, {63, 16, 3, 1}};
   for (const Shape& s : shapes) {
     check_case<Q>(isa, g, s.n, s.run, s.period, s.phase, qmin, qmax, false);

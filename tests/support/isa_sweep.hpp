@@ -6,20 +6,14 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <cstring>
 #include <set>
 #include <string>
 
 #include <qtz/dispatch/dispatch.hpp>
 
-namespace qtz_test {
+#include "support/tier.hpp"
 
-/// True under QTZ_TEST_TIER=quick (sanitizers, qemu): the sweeps sample instead of enumerating.
-inline bool quick_tier() {
-  const char* t = std::getenv("QTZ_TEST_TIER");
-  return t != nullptr && std::strcmp(t, "quick") == 0;
-}
+namespace qtz_test {
 
 /// The SIMD ISAs that must run on this machine with this build.
 inline std::set<qtz::Isa> expected_simd_isas() {

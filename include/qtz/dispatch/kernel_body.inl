@@ -325,8 +325,84 @@ struct UniformSrc {
   }
 };
 
+/// Short runs: run % W == 0 and run divides 4W (run = W or 2W; period >= 1). A block of 4W elements
+/// covers step = 4W / run whole runs, so vector k of every block uses parameter p + off[k] with fixed
+/// off[k] = (pos + kW) / run, and p advances by `step` per block. R (or, Div, R' = fl(1/S), one
+/// vector division), S and Z of W consecutive parameters (wrapping at `period`) are held in a window
+/// from which a block broadcasts at offset idx + off[k]: no index arithmetic or wrap test per
+/// vector. The window moves on when the next block would read past its end (off[3] <= step <= 4,
+/// so at least W - 4 of its W parameters are used). The caller has checked every parameter the call
+/// touches (runs_params_ok). Used by RunSrc.
+template <bool Div>
+struct RunWindow {
+  const float* S;
+  const float* R;
+  const std::int32_t* Z;
+  std::size_t period;
+  std::size_t wp = 0, idx = 0, j0 = 0;  // window = parameters wp, wp + 1, ... (mod period)
+  std::size_t off[4] = {}, step = 0;
+  // W entries each, owned by the caller: arrays inside the source would make the whole source
+  // addressable, and its walk state would then live in memory instead of registers.
+  float* rw;
+  float* sw;
+  std::int32_t* zw;
+
+  static constexpr bool applies(std::size_t run) noexcept {
+    return run % ops::W == 0 && run < 4 * ops::W && (4 * ops::W) % run == 0;
+  }
+  QTZ_KTARGET void setup(std::size_t run, std::size_t p, std::size_t pos) noexcept {
+    QTZ_DETAIL_UNROLL4
+    for (std::size_t k = 0; k < 4; ++k) off[k] = (pos + k * ops::W) / run;
+    step = 4 * ops::W / run;
+    wp = p;
+    idx = 0;
+    fill();
+  }
+  QTZ_KTARGET void fill() noexcept {
+    if (wp + ops::W <= period) {
+      const ops::F sv = ops::loadf(S + wp);
+      ops::storef(sw, sv);
+      ops::storef(rw, Div ? ops::div(ops::set1f(1.0f), sv) : ops::loadf(R + wp));
+      ops::storei32(zw, ops::loadi32(Z + wp));
+    } else {
+      for (std::size_t k = 0, j = wp; k < ops::W; ++k) {
+        sw[k] = S[j];
+        rw[k] = Div ? 1.0f / S[j] : R[j];
+        zw[k] = Z[j];
+        j = j + 1 == period ? 0 : j + 1;
+      }
+    }
+  }
+  QTZ_KTARGET void block(ops::F* rv, ops::I* zv) noexcept {
+    if (idx + off[3] >= ops::W) {
+      wp += idx;
+      while (wp >= period) wp -= period;
+      idx = 0;
+      fill();
+    }
+    QTZ_DETAIL_UNROLL4
+    for (std::size_t k = 0; k < 4; ++k) {
+      rv[k] = ops::bcastf(rw + idx + off[k]);
+      zv[k] = ops::bcasti(zw + idx + off[k]);
+    }
+    j0 = idx;
+    idx += step;
+  }
+  QTZ_KTARGET void scales(ops::F* sv) const noexcept {
+    QTZ_DETAIL_UNROLL4
+    for (std::size_t k = 0; k < 4; ++k) sv[k] = ops::bcastf(sw + j0 + off[k]);
+  }
+  /// The parameter of the first run of the next block.
+  std::size_t next_param() const noexcept {
+    std::size_t p = wp + idx;
+    while (p >= period) p -= period;
+    return p;
+  }
+};
+
 /// Runs of `run` elements (run % W == 0) sharing a parameter; the parameter index steps by one per
-/// run and wraps at `period`. The caller has checked every parameter the call touches
+/// run and wraps at `period`. Runs of W and 2W go through a RunWindow (setup() decides; one source
+/// type for both keeps the number of instantiated loops down). The caller has checked every parameter the call touches
 /// (runs_params_ok). Div: R' = fl(1/S), computed up to W parameters at a time (one vector division).
 template <bool Div>
 struct RunSrc {
@@ -334,9 +410,17 @@ struct RunSrc {
   const float* R;
   const std::int32_t* Z;
   std::size_t run, period, p, pos;
-  std::size_t base = ~std::size_t{0}, count = 0;  // R'[base .. base + count) in rb
-  alignas(64) float rb[ops::W] = {};
+  float* rb;  // R'[base .. base + count), W entries owned by the caller (see RunWindow)
+  RunWindow<Div> w;
+  std::size_t base = ~std::size_t{0}, count = 0;
   std::size_t pk[4] = {};
+  bool short_runs = false;
+  QTZ_KTARGET void setup() noexcept {
+    short_runs = RunWindow<Div>::applies(run);
+    if (short_runs) w.setup(run, p, pos);  // pos then stays fixed
+  }
+  /// The parameter of the next element's run.
+  std::size_t next_param() const noexcept { return short_runs ? w.next_param() : p; }
   QTZ_KTARGET const float* inverse(std::size_t pp) noexcept {
     if (!(pp >= base && pp - base < count)) {
       base = pp;
@@ -358,29 +442,9 @@ struct RunSrc {
     pos = 0;
     p = p + 1 == period ? 0 : p + 1;
   }
-  // Short runs (run divides 4W, period >= 4): vector k of every block uses p + off[k] (mod period),
-  // and p steps by 4W / run per block; set up by short_setup() (pos then stays fixed).
-  bool short_runs = false;
-  std::size_t off[4] = {}, step = 0;
-  QTZ_KTARGET void short_setup() noexcept {
-    short_runs = run < 4 * ops::W && (4 * ops::W) % run == 0 && period >= 4;
-    if (!short_runs) return;
-    QTZ_DETAIL_UNROLL4
-    for (std::size_t k = 0; k < 4; ++k) off[k] = (pos + k * ops::W) / run;
-    step = 4 * ops::W / run;
-  }
   QTZ_KTARGET bool block(ops::F* rv, ops::I* zv) noexcept {
     if (short_runs) {
-      QTZ_DETAIL_UNROLL4
-      for (std::size_t k = 0; k < 4; ++k) {
-        std::size_t pp = p + off[k];
-        if (pp >= period) pp -= period;
-        rv[k] = ops::bcastf(rptr(pp));
-        zv[k] = ops::bcasti(Z + pp);
-        pk[k] = pp;
-      }
-      p += step;
-      if (p >= period) p -= period;  // step <= 4 <= period
+      w.block(rv, zv);
       return true;
     }
     if (pos + 4 * ops::W <= run) {  // one parameter for the whole block
@@ -407,6 +471,10 @@ struct RunSrc {
     return true;
   }
   QTZ_KTARGET void scales(ops::F* sv) const noexcept {
+    if (short_runs) {
+      w.scales(sv);
+      return;
+    }
     QTZ_DETAIL_UNROLL4
     for (std::size_t k = 0; k < 4; ++k) sv[k] = ops::bcastf(S + pk[k]);
   }
@@ -527,6 +595,14 @@ QTZ_KTARGET inline std::size_t fast8_mode(const float* x, Q* q, std::size_t n, S
   }
 }
 
+/// quantize_runs' fast loop with one parameter source: returns the elements done after `head`.
+template <class Q, class Src>
+QTZ_KTARGET inline std::size_t runs_fast8(const float* x, Q* q, std::size_t n, std::size_t head, bool nt, Src& src,
+                                          const KernelConfig& c) noexcept {
+  return nt ? fast8_mode<Q, true>(x + head, q + head, n - head, src, c)
+            : fast8_mode<Q, false>(x + head, q + head, n - head, src, c);
+}
+
 /// Largest period for which quantize_runs(run = 1) builds parameter tables on the stack.
 constexpr std::size_t kMaxTablePeriod = 1024;
 /// Table entries: a multiple of the period >= 4W (at most kMaxTablePeriod + 4W - 1) plus 4W.
@@ -641,19 +717,19 @@ QTZ_KTARGET inline void quantize_runs(const float* x, Q* q, std::size_t n, std::
     }
     if (broadcast && body::runs_params_ok(scale, zp, phase, n / run + 1, period, c)) {
       runs_general(x, q, 0, head, run, scale, inv_scale, zp, period, p, pos, c, index_base);
+      alignas(64) float rb[ops::W], rw[ops::W], sw[ops::W];
+      alignas(64) std::int32_t zw[ops::W];
       if (c.scale_op == ScaleOp::divide) {
-        body::RunSrc<true> src{scale, inv_scale, zp, run, period, p, pos, ~std::size_t{0}, 0, {}, {}};
-        src.short_setup();
-        done = head + (nt ? body::fast8_mode<Q, true>(x + head, q + head, n - head, src, c)
-                          : body::fast8_mode<Q, false>(x + head, q + head, n - head, src, c));
-        p = src.p;
+        body::RunSrc<true> src{scale, inv_scale, zp, run, period, p, pos, rb, {scale, inv_scale, zp, period, 0, 0, 0, {}, 0, rw, sw, zw}};
+        src.setup();
+        done = head + body::runs_fast8(x, q, n, head, nt, src, c);
+        p = src.next_param();
         pos = src.pos;
       } else {
-        body::RunSrc<false> src{scale, inv_scale, zp, run, period, p, pos, ~std::size_t{0}, 0, {}, {}};
-        src.short_setup();
-        done = head + (nt ? body::fast8_mode<Q, true>(x + head, q + head, n - head, src, c)
-                          : body::fast8_mode<Q, false>(x + head, q + head, n - head, src, c));
-        p = src.p;
+        body::RunSrc<false> src{scale, inv_scale, zp, run, period, p, pos, rb, {scale, inv_scale, zp, period, 0, 0, 0, {}, 0, rw, sw, zw}};
+        src.setup();
+        done = head + body::runs_fast8(x, q, n, head, nt, src, c);
+        p = src.next_param();
         pos = src.pos;
       }
     } else if (table) {
