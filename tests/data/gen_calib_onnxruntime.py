@@ -30,68 +30,12 @@ import copy
 import numpy as np
 from scipy.stats import entropy as scipy_entropy
 
-M64 = (1 << 64) - 1
-SCALES = [1.0, 1.75, 0.625]
-N_PER_BATCH = 20000
-
-
-# ---- data: identical to gen_calib_tensorrt.py ----
-def splitmix(seed, n):
-    out = np.empty(n, dtype=np.uint64)
-    s = seed & M64
-    for k in range(n):
-        s = (s + 0x9E3779B97F4A7C15) & M64
-        z = s
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-        out[k] = z ^ (z >> 31)
-    return out
-
-
-def u24(seed, n):
-    return (splitmix(seed, n) >> np.uint64(40)).astype(np.int64)
-
-
-def irwin(seed, n):
-    u = u24(seed, 12 * n).reshape(n, 12)
-    return u.sum(axis=1) - 6 * (1 << 24)
-
-
-def dataset(kind, seed, n):
-    K0 = irwin(seed, n)
-    g = K0.astype(np.float64) / float(1 << 24)
-    if kind == "gauss":
-        x = g
-    elif kind == "relu":
-        x = np.maximum(g, 0.0)
-    elif kind == "student":
-        K1, K2, K3 = irwin(seed + 1, n), irwin(seed + 2, n), irwin(seed + 3, n)
-        S = (K1 * K1 + K2 * K2 + K3 * K3).astype(np.float64)
-        x = g / np.sqrt((S / float(1 << 48)) / 3.0)
-    elif kind == "outliers":
-        u = u24(seed + 7, n).astype(np.float64)
-        x = g.copy()
-        x[::500] = (80.0 * u[::500]) / float(1 << 24) - 40.0
-    return x
-
-
-def all_data(kind, seed):
-    return np.concatenate([(dataset(kind, seed + 100 * b, N_PER_BATCH) * s).astype(np.float32)
-                           for b, s in enumerate(SCALES)])
+from calib_data import all_data, qtz_signed_counts  # the shared data sets (tests/data/calib_data.py)
 
 
 # ---- qtz's two-sided histogram, as ORT's signed histogram tuple ----
 def qtz_signed_histogram(x, B):
-    amax = float(np.max(np.abs(x)))
-    e = -127
-    while not (amax < B * 2.0 ** e):
-        e += 1
-    w = 2.0 ** e
-    a = np.abs(x.astype(np.float64))
-    b = np.floor(a / w).astype(np.int64)
-    neg = x < 0
-    pos = np.bincount(b[~neg], minlength=B).astype(np.int64)
-    ng = np.bincount(b[neg], minlength=B).astype(np.int64)
+    ng, pos, w = qtz_signed_counts(x, B)
     hist = np.concatenate([ng[::-1], pos])
     edges = ((np.arange(2 * B + 1, dtype=np.float64) - B) * w).astype(np.float32)
     return (hist, edges, np.min(x), np.max(x))

@@ -23,54 +23,12 @@ Output lines:
 """
 import numpy as np
 import torch
+from calib_data import dataset, fhex  # the shared data sets (tests/data/calib_data.py)
 from torch.ao.quantization.observer import (MinMaxObserver, MovingAverageMinMaxObserver,
                                             MovingAveragePerChannelMinMaxObserver, PerChannelMinMaxObserver)
 
-M64 = (1 << 64) - 1
 SCALES = [1.0, 1.75, 0.625, 1.25, 0.5]
 SHAPE = (6, 8, 25)
-
-
-def splitmix(seed, n):
-    out = np.empty(n, dtype=np.uint64)
-    s = seed & M64
-    for k in range(n):
-        s = (s + 0x9E3779B97F4A7C15) & M64
-        z = s
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-        out[k] = z ^ (z >> 31)
-    return out
-
-
-def u24(seed, n):
-    return (splitmix(seed, n) >> np.uint64(40)).astype(np.int64)
-
-
-def irwin(seed, n):
-    u = u24(seed, 12 * n).reshape(n, 12)
-    return u.sum(axis=1) - 6 * (1 << 24)
-
-
-def dataset(kind, seed, n):
-    K0 = irwin(seed, n)
-    g = K0.astype(np.float64) / float(1 << 24)
-    if kind == "gauss":
-        return g
-    if kind == "relu":
-        return np.maximum(g, 0.0)
-    if kind == "student":
-        K1, K2, K3 = irwin(seed + 1, n), irwin(seed + 2, n), irwin(seed + 3, n)
-        S = (K1 * K1 + K2 * K2 + K3 * K3).astype(np.float64)
-        return g / np.sqrt((S / float(1 << 48)) / 3.0)
-    u = u24(seed + 7, n).astype(np.float64)
-    x = g.copy()
-    x[::500] = (80.0 * u[::500]) / float(1 << 24) - 40.0
-    return x
-
-
-def fhex(v):
-    return float(np.float32(v)).hex()
 
 
 n = int(np.prod(SHAPE))

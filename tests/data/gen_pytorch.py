@@ -55,16 +55,9 @@ import numpy as np
 import torch
 from torch.ao.quantization.observer import MinMaxObserver, PerChannelMinMaxObserver
 
+from vector_data import hexf, ints, make_data  # shared with the other generators (tests/data/vector_data.py)
+
 SEED = 20240607
-
-
-def hexf(a):
-    a = np.asarray(a, dtype=np.float32).ravel()
-    return " ".join("0x%08x" % v for v in a.view(np.uint32))
-
-
-def ints(a):
-    return " ".join(str(int(v)) for v in np.asarray(a).ravel())
 
 
 # (label, torch dtype, quant_min, quant_max or None for the default range, qtz format, schemes)
@@ -85,34 +78,6 @@ CONFIGS = [
 ]
 
 DISTS = ["gauss", "relu", "uniform", "heavy", "outliers", "constant", "zeros", "tiny", "negative"]
-
-
-def make_data(rng, dist, shape):
-    n = int(np.prod(shape))
-    if dist == "gauss":
-        x = rng.normal(rng.uniform(-0.5, 0.5), rng.uniform(0.1, 3.0), n)
-    elif dist == "relu":
-        x = np.maximum(rng.normal(0.0, rng.uniform(0.5, 2.0), n), 0.0)
-    elif dist == "uniform":
-        a, b = sorted(rng.uniform(-4.0, 4.0, 2))
-        x = rng.uniform(a, b, n)
-    elif dist == "heavy":
-        x = rng.standard_t(3, n) * rng.uniform(0.2, 2.0)
-    elif dist == "outliers":
-        x = rng.normal(0.0, 1.0, n)
-        k = max(1, n // 20)
-        x[rng.choice(n, k, replace=False)] = rng.uniform(-60.0, 60.0, k)
-    elif dist == "constant":
-        x = np.full(n, rng.uniform(0.1, 5.0) * (1 if rng.random() < 0.5 else -1))
-    elif dist == "zeros":
-        x = np.zeros(n)
-    elif dist == "tiny":
-        x = rng.normal(0.0, 1e-8, n)
-    elif dist == "negative":
-        x = -np.abs(rng.normal(0.0, rng.uniform(0.3, 3.0), n))
-    else:
-        raise ValueError(dist)
-    return x.astype(np.float32).reshape(shape)
 
 
 def make_observer(per_channel, axis, kind, dtype, qmin, qmax):
