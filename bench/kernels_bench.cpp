@@ -200,6 +200,36 @@ void q_granular(benchmark::State& st, std::size_t n) {
   set_bytes(st, n, 5);
 }
 
+// ---------- the public Eigen API (qtz::Quantizer calibrated once on the data, divide) ----------
+// Mode 0 qtz_eigen_fixed: qtz::quantize(x, params, out) with the parameters taken once and a reused
+// QTensor; 1 qtz_eigen_api: Quantizer::quantize(x, out), parameters made per call; 2
+// qtz_eigen_api_alloc: Quantizer::quantize(x), a new QTensor per call. Compare with tensor:qtz_divide.
+template <int Mode>
+void q_eigen_api(benchmark::State& st, std::size_t n) {
+  Buffers& b = buffers(n);
+  Eigen::TensorMap<Eigen::Tensor<float, 1, Eigen::RowMajor>> x(b.x.data(), static_cast<Eigen::Index>(n));
+  qtz::QuantizerOptions o;
+  o.scale_op = qtz::ScaleOp::divide;
+  qtz::Quantizer<std::int8_t, qtz::Asymmetric, qtz::PerTensor> qz(qtz::PerTensor{}, o);
+  qz.observe(x);
+  const qtz::QuantParams p = qz.params();
+  qtz::QTensor<std::int8_t, 1, Eigen::RowMajor> out = qz.quantize(x);
+  for (auto _ : st) {
+    if constexpr (Mode == 0) {
+      qtz::quantize(x, p, out);
+      benchmark::DoNotOptimize(out.codes.data());
+    } else if constexpr (Mode == 1) {
+      qz.quantize(x, out);
+      benchmark::DoNotOptimize(out.codes.data());
+    } else {
+      auto fresh = qz.quantize(x);
+      benchmark::DoNotOptimize(fresh.codes.data());
+    }
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, n, 5);
+}
+
 // ---------- threads: the public per-tensor qtz::quantize with qtz::set_num_threads(T) ----------
 // Registered from 1 Mi elements up (qtz::kParallelMinElements); compare qtz_api_t<T> with qtz_api_t1
 // of the same size. Not pinned: the threads need more than one core.
@@ -296,6 +326,9 @@ int main(int argc, char** argv) {
 #if defined(QTZ_BENCH_HAVE_ONEDNN)
     reg("quantize/tensor/onednn", q_onednn, n);
 #endif
+    reg("quantize/tensor/qtz_eigen_fixed", q_eigen_api<0>, n);
+    reg("quantize/tensor/qtz_eigen_api", q_eigen_api<1>, n);
+    reg("quantize/tensor/qtz_eigen_api_alloc", q_eigen_api<2>, n);
     reg("quantize/channel_outer/qtz_divide", q_granular<0>, n);
     reg("quantize/channel_inner/qtz_divide", q_granular<1>, n);
     reg("quantize/group32/qtz_divide", q_granular<2>, n);

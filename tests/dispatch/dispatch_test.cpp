@@ -1,12 +1,16 @@
 // The ISA selection rule (style-anchors.md §4 C3), detection against an independent source
 // (__builtin_cpu_supports), name(), and the stability of active_isa(). QTZ_FORCE_ISA is tested
 // through select_isa(), the function active_isa() applies to the variable, never by mutating the
-// cached choice.
+// cached choice. Also the parameter screen kernel (kernels::params_screen) on every SIMD ISA.
 #include <catch2/catch.hpp>
 
+#include <cfloat>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include <qtz/dispatch/dispatch.hpp>
 
@@ -98,4 +102,55 @@ TEST_CASE("explicit-ISA entry points with an ISA the CPU lacks run the scalar sp
       CHECK(q[i] == r + 1);
     }
   }
+}
+
+TEST_CASE("params_screen: every SIMD ISA gives the scalar screen's answer for one bad value anywhere",
+          "[dispatch][params]") {
+  // Expected answers are independent of the kernels: a parameter is good iff S is a positive normal
+  // finite float, R is finite and >= r_min, Z in [qmin, qmax] (QuantParams::validate's rule).
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const float dmin = std::numeric_limits<float>::denorm_min();
+  const std::int32_t qmin = -8, qmax = 7;
+  struct Bad {
+    float s, r;
+    std::int32_t z;
+    bool good_r0, good_rd;  // good with r_min = 0 / r_min = denorm_min
+  };
+  const Bad cases[] = {
+      {nan, 1.0f, 0, false, false},        {inf, 1.0f, 0, false, false},       {-inf, 1.0f, 0, false, false},
+      {0.0f, 1.0f, 0, false, false},       {-0.0f, 1.0f, 0, false, false},     {FLT_MIN / 2, 1.0f, 0, false, false},
+      {-1.0f, 1.0f, 0, false, false},      {FLT_MAX, 1.0f, 0, true, true},     {FLT_MIN, 1.0f, 0, true, true},
+      {1.0f, nan, 0, false, false},        {1.0f, inf, 0, false, false},       {1.0f, 0.0f, 0, true, false},
+      {1.0f, dmin, 0, true, true},         {1.0f, -dmin, 0, false, false},     {1.0f, FLT_MAX, 0, true, true},
+      {1.0f, 1.0f, qmin - 1, false, false}, {1.0f, 1.0f, qmax + 1, false, false}, {1.0f, 1.0f, qmin, true, true},
+      {1.0f, 1.0f, qmax, true, true},      {1.0f, 1.0f, INT32_MIN, false, false}, {1.0f, 1.0f, INT32_MAX, false, false},
+  };
+  qtz_test::for_each_simd_isa([&](Isa isa) {
+    // lengths around the vector widths 4 (NEON), 8 (AVX2) and 16 (AVX-512), up to 3W + 1
+    for (std::size_t n : {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49}) {
+      std::vector<float> S(n, 0.5f), R(n, 2.0f);
+      std::vector<std::int32_t> Z(n, 3);
+      for (float r_min : {0.0f, dmin}) {
+        INFO(qtz::name(isa) << " n=" << n << " r_min=" << r_min);
+        CHECK(qtz::kernels::params_screen(isa, S.data(), R.data(), Z.data(), n, r_min, qmin, qmax));
+      }
+      for (std::size_t pos = 0; pos < n; ++pos) {
+        for (const Bad& b : cases) {
+          S[pos] = b.s;
+          R[pos] = b.r;
+          Z[pos] = b.z;
+          for (float r_min : {0.0f, dmin}) {
+            const bool want = r_min == 0.0f ? b.good_r0 : b.good_rd;
+            INFO(qtz::name(isa) << " n=" << n << " pos=" << pos << " s=" << b.s << " r=" << b.r << " z=" << b.z
+                                << " r_min=" << r_min);
+            CHECK(qtz::kernels::scalar::params_screen(S.data(), R.data(), Z.data(), n, r_min, qmin, qmax) == want);
+            CHECK(qtz::kernels::params_screen(isa, S.data(), R.data(), Z.data(), n, r_min, qmin, qmax) == want);
+          }
+          S[pos] = 0.5f;
+          R[pos] = 2.0f;
+          Z[pos] = 3;
+        }
+      }
+    }
+  });
 }

@@ -245,6 +245,71 @@ TEST_CASE("quantizer: hand-computed per-channel int8 symmetric-restricted weight
   CHECK(qt.codes(1, 1) == 64);   // 0.25 / (0.5/127) = 63.5 -> 64
 }
 
+TEST_CASE("quantizer: quantize(x, out) reuses out's codes and gives quantize(x)'s bytes") {
+  // The hand-computed weights above, then a second observed batch of another shape.
+  Eigen::Tensor<float, 2, Eigen::ColMajor> w(2, 2);
+  w.setValues({{1.0f, -2.0f}, {0.5f, 0.25f}});
+  qtz::Quantizer<std::int8_t, qtz::SymmetricRestricted, qtz::PerChannel> q{qtz::PerChannel{0}};
+  q.observe(w);
+  qtz::QTensor<std::int8_t, 2, Eigen::ColMajor> out;  // empty: allocated by the first call
+  q.quantize(w, out);
+  REQUIRE(out.codes.dimension(0) == 2);
+  REQUIRE(out.codes.dimension(1) == 2);
+  CHECK(out.codes(0, 0) == 64);
+  CHECK(out.codes(0, 1) == -127);
+  CHECK(out.codes(1, 0) == 127);
+  CHECK(out.codes(1, 1) == 64);
+  CHECK(out.params.scale == q.params().scale);
+  const std::int8_t* storage = out.codes.data();
+  out.codes.setConstant(0);
+  q.quantize(w, out);  // same shape: same storage, same codes
+  CHECK(out.codes.data() == storage);
+  CHECK(out.codes(0, 0) == 64);
+  CHECK(out.codes(1, 1) == 64);
+  // Another shape: the codes are reallocated, the parameters follow the new observation.
+  Eigen::Tensor<float, 2, Eigen::ColMajor> v(2, 3);
+  v.setValues({{1.0f, 2.0f, -4.0f}, {0.5f, 0.25f, 0.125f}});
+  q.reset();
+  q.observe(v);
+  q.quantize(v, out);
+  REQUIRE(out.codes.dimension(1) == 3);
+  const auto fresh = q.quantize(v);
+  for (Eigen::Index i = 0; i < 2; ++i)
+    for (Eigen::Index j = 0; j < 3; ++j) CHECK(out.codes(i, j) == fresh.codes(i, j));
+  CHECK(out.params.scale == fresh.params.scale);
+  CHECK(out.codes(0, 2) == -127);  // -4 / (4/127)
+  CHECK(out.codes(1, 0) == 127);   // 0.5 / (0.5/127)
+}
+
+TEST_CASE("qtz::quantize(x, params, out): fixed parameters into a reused QTensor") {
+  Eigen::Tensor<float, 2, Eigen::RowMajor> w(2, 2);
+  w.setValues({{1.0f, -2.0f}, {0.5f, 0.25f}});
+  qtz::Quantizer<std::int8_t, qtz::SymmetricRestricted, qtz::PerChannel> q{qtz::PerChannel{0}};
+  q.observe(w);
+  const qtz::QuantParams p = q.params();
+  qtz::QTensor<std::int8_t, 2, Eigen::RowMajor> out;
+  qtz::quantize(w, p, out);
+  const auto ref = q.quantize(w);
+  for (Eigen::Index i = 0; i < 2; ++i)
+    for (Eigen::Index j = 0; j < 2; ++j) CHECK(out.codes(i, j) == ref.codes(i, j));
+  CHECK(out.codes(0, 0) == 64);
+  CHECK(out.params.scale == p.scale);
+  const std::int8_t* storage = out.codes.data();
+  Eigen::Tensor<float, 2, Eigen::RowMajor> w2 = w * 0.5f;
+  qtz::quantize(w2, p, out);  // same shape: same storage
+  CHECK(out.codes.data() == storage);
+  CHECK(out.codes(0, 0) == 32);   // 0.5 / (2/127) = 31.75
+  CHECK(out.codes(0, 1) == -64);  // -1 / (2/127) = -63.5 -> -64 (half even)
+  // A format the QTensor does not hold, and parameters for another shape: out is left unchanged.
+  qtz::QTensor<std::uint8_t, 2, Eigen::RowMajor> u8;
+  CHECK_THROWS_AS(qtz::quantize(w, p, u8), std::invalid_argument);
+  Eigen::Tensor<float, 2, Eigen::RowMajor> wide(3, 2);
+  wide.setZero();
+  CHECK_THROWS_AS(qtz::quantize(wide, p, out), std::invalid_argument);
+  CHECK(out.codes.dimension(0) == 2);
+  CHECK(out.codes(0, 0) == 32);
+}
+
 TEST_CASE("quantizer: a combination the profile does not define throws at construction") {
   using qtz::Quantizer;
   using qtz::MinMax;

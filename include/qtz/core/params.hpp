@@ -55,6 +55,25 @@ inline std::string value_str(double v) {
 }
 }  // namespace detail
 
+namespace detail {
+/// The per-parameter screen of QuantParams::validate: true when every S[k] lies in [FLT_MIN,
+/// FLT_MAX], every R[k] in [r_min, FLT_MAX] and every Z[k] in [qmin, qmax] (a comparison with NaN is
+/// false, so NaN fails). One branch-free pass; the dispatched kernels::params_screen (SIMD, the
+/// same answer, tests/dispatch/dispatch_test.cpp) is what qtz::quantize & co. use.
+inline bool params_screen(const float* S, const float* R, const std::int32_t* Z, std::size_t n, float r_min,
+                          std::int32_t qmin, std::int32_t qmax) noexcept {
+  unsigned ok = 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float s = S[i], r = R[i];
+    const std::int32_t z = Z[i];
+    ok &= static_cast<unsigned>(s >= FLT_MIN) & static_cast<unsigned>(s <= FLT_MAX) &
+          static_cast<unsigned>(r >= r_min) & static_cast<unsigned>(r <= FLT_MAX) &
+          static_cast<unsigned>(z >= qmin) & static_cast<unsigned>(z <= qmax);
+  }
+  return ok != 0;
+}
+}  // namespace detail
+
 /// Quantization parameters of one tensor: per-element-group (S, R, Z) plus the evaluation rules.
 /// Parameter vectors are in the logical row-major order of the ONNX scale tensor (`scale_shape`),
 /// whatever the memory layout of the data.
@@ -78,7 +97,13 @@ struct QuantParams {
   std::size_t count() const noexcept { return scale.size(); }
 
   /// Internal consistency: throws std::invalid_argument / std::domain_error naming the field.
-  void validate() const {
+  void validate() const { validate_with(detail::params_screen); }
+
+  /// validate() with the per-parameter screen done by `screen`, a function with the signature and
+  /// the answer of detail::params_screen (quant/ops.hpp passes the dispatched SIMD one). When the
+  /// screen fails, the parameters are walked again to name the first bad one.
+  template <class Screen>
+  void validate_with(Screen&& screen) const {
     (void)Format::make(format.bits, format.is_signed);
     const std::int32_t fmin = format.qmin(), fmax = format.qmax();
     auto check_range = [&](const char* name_lo, std::int32_t lo, std::int32_t hi) {
@@ -111,19 +136,10 @@ struct QuantParams {
                                   std::to_string(range_max.size()) + " entries; allowed: 0 or " + std::to_string(n) +
                                   " each");
     }
-    // Screen all parameters with one branch-free pass (it vectorises; qtz::quantize validates on
-    // every call, and per-group parameters are N/G of them), then find the first bad one for the
-    // message. A comparison with NaN is false, so NaN fails both screens.
+    // Screen all parameters in one pass (qtz::quantize validates on every call, and per-group
+    // parameters are N/G of them), then find the first bad one for the message.
     const float r_min = compat == Compat::tensorrt ? 0.0f : std::numeric_limits<float>::denorm_min();
-    unsigned ok = 1;
-    for (std::size_t i = 0; i < n; ++i) {
-      const float s = scale[i], r = inv_scale[i];
-      const std::int32_t z = zero_point[i];
-      ok &= static_cast<unsigned>(s >= FLT_MIN) & static_cast<unsigned>(s <= FLT_MAX) &
-            static_cast<unsigned>(r >= r_min) & static_cast<unsigned>(r <= FLT_MAX) &
-            static_cast<unsigned>(z >= qmin) & static_cast<unsigned>(z <= qmax);
-    }
-    if (ok) return;
+    if (screen(scale.data(), inv_scale.data(), zero_point.data(), n, r_min, qmin, qmax)) return;
     for (std::size_t i = 0; i < n; ++i) {
       const float s = scale[i];
       if (!(std::isfinite(s) && s >= FLT_MIN)) {
@@ -146,8 +162,12 @@ struct QuantParams {
   }
 
   /// Checks that these parameters fit a tensor of `shape` (scale shape and counts). Throws.
-  void validate_for(const Shape& shape) const {
-    validate();
+  void validate_for(const Shape& shape) const { validate_for_with(shape, detail::params_screen); }
+
+  /// validate_for with the per-parameter screen done by `screen` (see validate_with).
+  template <class Screen>
+  void validate_for_with(const Shape& shape, Screen&& screen) const {
+    validate_with(screen);
     const std::vector<std::int64_t> expect = qtz::scale_shape(shape, granularity);
     if (expect != scale_shape) {
       std::string e = "[", g = "[";

@@ -174,6 +174,12 @@ inline void histogram_signed(Isa isa, const float* x, std::size_t n, float inv_w
   QTZ_DETAIL_DISPATCH(isa, histogram_signed(x, n, inv_width, pos, neg, bins))
 }
 
+/// scalar::params_screen on `isa`.
+inline bool params_screen(Isa isa, const float* S, const float* R, const std::int32_t* Z, std::size_t n, float r_min,
+                          std::int32_t qmin, std::int32_t qmax) noexcept {
+  QTZ_DETAIL_DISPATCH(isa, params_screen(S, R, Z, n, r_min, qmin, qmax))
+}
+
 #undef QTZ_DETAIL_DISPATCH
 #undef QTZ_DETAIL_CASE_AVX512
 #undef QTZ_DETAIL_CASE_AVX2

@@ -898,6 +898,19 @@ QTZ_KTARGET inline scalar::AbsMaxResult absmax_checked(const float* x, std::size
 /// the checked (counting) kernel, so a rare non-finite value costs at most one chunk twice.
 constexpr std::size_t kReduceChunk = 8192;
 
+/// Same contract as scalar::params_screen: W parameters per step (NaN fails every comparison).
+QTZ_KTARGET inline bool params_screen(const float* S, const float* R, const std::int32_t* Z, std::size_t n,
+                                      float r_min, std::int32_t qmin, std::int32_t qmax) noexcept {
+  std::size_t k = 0;
+  for (; k + ops::W <= n; k += ops::W) {
+    const ops::I z = ops::loadi32(Z + k);
+    if (!ops::params_in_range(ops::loadf(S + k), z, qmin, qmax, true, FLT_MIN, FLT_MAX) ||
+        !ops::params_in_range(ops::loadf(R + k), z, qmin, qmax, true, r_min, FLT_MAX))
+      return false;
+  }
+  return scalar::params_screen(S + k, R + k, Z + k, n - k, r_min, qmin, qmax);
+}
+
 /// Same contract as scalar::minmax. Fast chunks take plain min/max of the values and screen them
 /// with ops::prod_acc (a sum of products of value pairs: finite while all values are finite and
 /// nothing overflows); a non-finite screen (a NaN or infinity, or merely an overflow of the screen

@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 
 #include "qtz/calib/calibrator.hpp"
 #include "qtz/calib/minmax.hpp"
@@ -40,6 +41,43 @@ struct QTensor {
     return out;
   }
 };
+
+namespace detail {
+/// Quantizes the viewed tensor with p into out, reusing out.codes when its dimensions match.
+template <class Fmt, int Rank, int Options>
+void quantize_view(const eigen::FloatView& v, const QuantParams& p, QTensor<Fmt, Rank, Options>& out) {
+  using storage_type = storage_t<Fmt>;
+  if (!(p.format == format_traits<Fmt>::format())) {
+    throw std::invalid_argument("qtz: params.format is " + p.format.name() + "; the QTensor holds " +
+                                format_traits<Fmt>::format().name() + " codes");
+  }
+  // qtz::quantize throws before it writes anything, so `out` is unchanged when it throws.
+  const std::size_t n = v.shape.size();
+  if (out.shape() == v.shape) {
+    qtz::quantize(Span<const float>(v.data, n), Span<storage_type>(out.codes.data(), n), v.shape, p, v.layout);
+  } else {
+    auto codes = eigen::make_tensor<storage_type, Rank, Options>(v.shape);
+    qtz::quantize(Span<const float>(v.data, n), Span<storage_type>(codes.data(), n), v.shape, p, v.layout);
+    out.codes = std::move(codes);
+  }
+  if (&out.params != &p) out.params = p;  // copy-assignment reuses the vectors' storage
+}
+}  // namespace detail
+
+/// Quantizes the Eigen tensor x with fixed parameters p (eqs. (1)-(5)) into out: out.codes are
+/// reused when they already have x's dimensions and out.params becomes a copy of p, so repeated
+/// calls on same-shaped tensors (activations at inference) allocate nothing. Throws like
+/// qtz::quantize, and std::invalid_argument when p.format is not the QTensor's format.
+///
+///   qtz::QTensor<std::uint8_t, 2, Eigen::RowMajor> qa;
+///   for (auto& batch : batches) qtz::quantize(batch, p, qa);
+template <class Fmt, int Rank, int Options, class T>
+void quantize(const T& x, const QuantParams& p, QTensor<Fmt, Rank, Options>& out) {
+  using K = eigen::tensor_kind<T>;
+  static_assert(K::rank == Rank && K::options == Options,
+                "qtz::quantize: `out` must have the rank and storage order of x");
+  detail::quantize_view(eigen::view(x), p, out);
+}
 
 /// Options of a Quantizer that are not part of its type.
 struct QuantizerOptions {
@@ -109,16 +147,29 @@ class Quantizer {
     return make_params(calib_.lo(), calib_.hi(), spec_, granularity_, shape);
   }
 
-  /// Quantizes x with the calibrated parameters.
+  /// Quantizes x with the calibrated parameters into a new QTensor. The parameters are made from
+  /// the calibrator on every call (for Entropy, Mse and Percentile that includes the threshold
+  /// search): to quantize many tensors with the same parameters, take params() once and call
+  /// qtz::quantize (quant/ops.hpp) on the raw buffers.
   template <class T>
   auto quantize(const T& x) const {
     using K = eigen::tensor_kind<T>;
-    const eigen::FloatView v = eigen::view(x);
-    QTensor<Fmt, K::rank, K::options> out{eigen::make_tensor<storage_type, K::rank, K::options>(v.shape),
-                                          params(v.shape)};
-    const std::size_t n = v.shape.size();
-    qtz::quantize(Span<const float>(v.data, n), Span<storage_type>(out.codes.data(), n), v.shape, out.params, v.layout);
+    QTensor<Fmt, K::rank, K::options> out;
+    quantize(x, out);
     return out;
+  }
+
+  /// Quantizes x into `out`, whose codes are reused when they already have x's dimensions: no
+  /// allocation for the codes of repeated same-shaped calls (a fresh output of 64 Mi elements costs
+  /// its page faults on every call, several times the quantization itself). out.params is replaced.
+  template <class T, int Rank, int Options>
+  void quantize(const T& x, QTensor<Fmt, Rank, Options>& out) const {
+    using K = eigen::tensor_kind<T>;
+    static_assert(K::rank == Rank && K::options == Options,
+                  "qtz::Quantizer::quantize: `out` must have the rank and storage order of x");
+    const eigen::FloatView v = eigen::view(x);
+    QuantParams p = params(v.shape);
+    detail::quantize_view(v, p, out);
   }
 
   /// dequantize(quantize(x)) with the profile's fake-quantize range, as a tensor of x's rank and layout.

@@ -147,6 +147,15 @@ bool uniform_in_chunks(const CanonicalView& v, const F& f) {
   return true;
 }
 
+/// QuantParams::validate_for with the parameter screen run by the SIMD kernel of `isa` (per-group
+/// parameters are N/G of them, checked on every call).
+inline void validate_params(const QuantParams& p, const Shape& shape, Isa isa) {
+  p.validate_for_with(shape, [isa](const float* S, const float* R, const std::int32_t* Z, std::size_t n, float r_min,
+                                   std::int32_t qmin, std::int32_t qmax) noexcept {
+    return kernels::params_screen(isa, S, R, Z, n, r_min, qmin, qmax);
+  });
+}
+
 inline kernels::KernelConfig kernel_config(const QuantParams& p, bool fake) noexcept {
   return kernels::KernelConfig{fake ? p.fake_qmin : p.qmin, fake ? p.fake_qmax : p.qmax, p.scale_op, p.dequant_op,
                                p.rounding, p.seed};
@@ -258,7 +267,7 @@ void quantize(Span<const float> x, Span<Q> q, const Shape& shape, const QuantPar
   check_storage_holds<Q>(p.format);
   detail::check_size("input", x.size, shape);
   detail::check_size("output", q.size, shape);
-  p.validate_for(shape);
+  detail::validate_params(p, shape, active_isa());
   if (shape.size() == 0) return;
   const CanonicalView v = canonical_view(shape, layout, p.granularity);
   detail::MemoryParams m;
@@ -276,7 +285,7 @@ void dequantize(Span<const Q> q, Span<float> x, const Shape& shape, const QuantP
   check_storage_holds<std::remove_const_t<Q>>(p.format);
   detail::check_size("input", q.size, shape);
   detail::check_size("output", x.size, shape);
-  p.validate_for(shape);
+  detail::validate_params(p, shape, active_isa());
   if (shape.size() == 0) return;
   const CanonicalView v = canonical_view(shape, layout, p.granularity);
   detail::MemoryParams m;
@@ -293,7 +302,7 @@ inline void fake_quantize(Span<const float> x, Span<float> y, const Shape& shape
   detail::check_size("input", x.size, shape);
   detail::check_size("output", y.size, shape);
   if (mask.data) detail::check_size("mask", mask.size, shape);
-  p.validate_for(shape);
+  detail::validate_params(p, shape, active_isa());
   if (shape.size() == 0) return;
   const CanonicalView v = canonical_view(shape, layout, p.granularity);
   detail::MemoryParams m;

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "qtz/core/params.hpp"
 #include "qtz/core/rounding.hpp"
 
 namespace qtz::kernels {
@@ -116,6 +117,13 @@ inline void fake_quantize_vector(const float* x, float* y, std::uint8_t* mask, s
     y[k] = dequantize_value(quantize_value(x[k], scale[k], inv_scale[k], zp[k], c, index_base + k), scale[k],
                             inv_scale[k], zp[k], c.dequant_op);
   }
+}
+
+/// QuantParams' per-parameter screen (core/params.hpp, detail::params_screen), the spec of the
+/// dispatched kernels::params_screen.
+inline bool params_screen(const float* S, const float* R, const std::int32_t* Z, std::size_t n, float r_min,
+                          std::int32_t qmin, std::int32_t qmax) noexcept {
+  return qtz::detail::params_screen(S, R, Z, n, r_min, qmin, qmax);
 }
 
 }  // namespace qtz::kernels::scalar
