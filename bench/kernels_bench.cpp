@@ -170,6 +170,27 @@ void q_onednn(benchmark::State& st, std::size_t n) {
   }
   set_bytes(st, n, 5);
 }
+// oneDNN's reorder with one output scale per row of [64, N/64] (mask 1: dimension 0), the
+// reference of quantize/channel_outer.
+void q_onednn_channel(benchmark::State& st, std::size_t n) {
+  Buffers& b = buffers(n);
+  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  dnnl::stream s(eng);
+  const dnnl::memory::dims dims{64, static_cast<dnnl::memory::dim>(n / 64)};
+  dnnl::memory::desc src_md(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+  dnnl::memory::desc dst_md(dims, dnnl::memory::data_type::s8, dnnl::memory::format_tag::ab);
+  dnnl::memory src(src_md, eng, b.x.data()), dst(dst_md, eng, b.q.data());
+  std::vector<float> scales(64);
+  for (std::size_t i = 0; i < 64; ++i) scales[i] = 1.0f / (kScale * (1.0f + 0.01f * static_cast<float>(i % 17)));
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(1, scales);
+  dnnl::reorder r(dnnl::reorder::primitive_desc(eng, src_md, eng, dst_md, attr));
+  for (auto _ : st) {
+    r.execute(s, src, dst);
+    s.wait();
+  }
+  set_bytes(st, n, 5);
+}
 #endif
 
 // ---------- quantize per channel / per group (through quant/ops.hpp) ----------
@@ -330,6 +351,9 @@ int main(int argc, char** argv) {
     reg("quantize/tensor/qtz_eigen_api", q_eigen_api<1>, n);
     reg("quantize/tensor/qtz_eigen_api_alloc", q_eigen_api<2>, n);
     reg("quantize/channel_outer/qtz_divide", q_granular<0>, n);
+#if defined(QTZ_BENCH_HAVE_ONEDNN)
+    reg("quantize/channel_outer/onednn", q_onednn_channel, n);
+#endif
     reg("quantize/channel_inner/qtz_divide", q_granular<1>, n);
     reg("quantize/group32/qtz_divide", q_granular<2>, n);
     reg("quantize/group128/qtz_divide", q_granular<3>, n);

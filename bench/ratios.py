@@ -12,7 +12,7 @@ import sys
 from collections import defaultdict
 
 DEFAULT_REFS = {
-    "quantize": ["memcpy", "xnnpack", "qtz_reciprocal", "tensor:qtz_divide", "tensor:onednn"],
+    "quantize": ["memcpy", "xnnpack", "qtz_reciprocal", "tensor:qtz_divide", "onednn"],
     "dequantize": ["memcpy", "xnnpack"],
     "minmax": ["read", "eigen"],
     "absmax": ["minmax:read"],
