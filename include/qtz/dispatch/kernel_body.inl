@@ -402,8 +402,9 @@ struct RunWindow {
 
 /// Runs of `run` elements (run % W == 0) sharing a parameter; the parameter index steps by one per
 /// run and wraps at `period`. Runs of W and 2W go through a RunWindow (setup() decides; one source
-/// type for both keeps the number of instantiated loops down). The caller has checked every parameter the call touches
-/// (runs_params_ok). Div: R' = fl(1/S), computed up to W parameters at a time (one vector division).
+/// type for both keeps the number of instantiated loops down). The caller has checked every
+/// parameter the call touches (runs_params_ok). Div: R' = fl(1/S), computed up to W parameters at a
+/// time (one vector division).
 template <bool Div>
 struct RunSrc {
   const float* S;
@@ -720,13 +721,15 @@ QTZ_KTARGET inline void quantize_runs(const float* x, Q* q, std::size_t n, std::
       alignas(64) float rb[ops::W], rw[ops::W], sw[ops::W];
       alignas(64) std::int32_t zw[ops::W];
       if (c.scale_op == ScaleOp::divide) {
-        body::RunSrc<true> src{scale, inv_scale, zp, run, period, p, pos, rb, {scale, inv_scale, zp, period, 0, 0, 0, {}, 0, rw, sw, zw}};
+        const body::RunWindow<true> w{scale, inv_scale, zp, period, 0, 0, 0, {}, 0, rw, sw, zw};
+        body::RunSrc<true> src{scale, inv_scale, zp, run, period, p, pos, rb, w};
         src.setup();
         done = head + body::runs_fast8(x, q, n, head, nt, src, c);
         p = src.next_param();
         pos = src.pos;
       } else {
-        body::RunSrc<false> src{scale, inv_scale, zp, run, period, p, pos, rb, {scale, inv_scale, zp, period, 0, 0, 0, {}, 0, rw, sw, zw}};
+        const body::RunWindow<false> w{scale, inv_scale, zp, period, 0, 0, 0, {}, 0, rw, sw, zw};
+        body::RunSrc<false> src{scale, inv_scale, zp, run, period, p, pos, rb, w};
         src.setup();
         done = head + body::runs_fast8(x, q, n, head, nt, src, c);
         p = src.next_param();
