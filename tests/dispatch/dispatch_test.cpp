@@ -127,7 +127,8 @@ TEST_CASE("params_screen: every SIMD ISA gives the scalar screen's answer for on
   };
   qtz_test::for_each_simd_isa([&](Isa isa) {
     // lengths around the vector widths 4 (NEON), 8 (AVX2) and 16 (AVX-512), up to 3W + 1
-    for (std::size_t n : {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49}) {
+    const std::size_t lengths[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49};
+    for (std::size_t n : lengths) {
       std::vector<float> S(n, 0.5f), R(n, 2.0f);
       std::vector<std::int32_t> Z(n, 3);
       for (float r_min : {0.0f, dmin}) {
