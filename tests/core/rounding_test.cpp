@@ -81,7 +81,7 @@ TEST_CASE("rounding functions equal the long-double reference", "[rounding]") {
   Check4 c;
   SECTION("every float in [0.5, 2) and (-2, -0.5] (every 7th in the quick tier), and floats below 2^-20 "
           "in magnitude (sampled)") {
-    // The quick tier (ASan at -O0, qemu) takes every 7th float here: 30-45 s -> 5-7 s; the ties
+    // The quick tier (the asan stage, -O0) takes every 7th float here: ~40 s -> ~6 s; the ties
     // below are enumerated in every tier.
     const std::uint32_t stride = qtz_test::quick_tier() ? 7 : 1;
     for (std::uint32_t b = qtz_test::bits_of(0.5f); b < qtz_test::bits_of(2.0f); b += stride) {

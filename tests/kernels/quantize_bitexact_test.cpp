@@ -256,7 +256,7 @@ void sweep_vector(Isa isa) {
 /// Fake-quantize (y and the straight-through mask) against the spec.
 void sweep_fake(Isa isa, bool vector_params) {
   std::mt19937 g(31);
-  const bool quick = qtz_test::quick_tier();  // qemu: a sample that still reaches every code path
+  const bool quick = qtz_test::quick_tier();  // a sample that still reaches every code path
   const std::size_t n = quick ? 700 : 3000;
   struct Range { std::int32_t qmin, qmax; };
   const Range ranges[] = {{-128, 127}, {0, 255}, {-127, 127}, {-32768, 32767}, {-8, 7}};
@@ -356,7 +356,7 @@ TEST_CASE("fake_quantize: values and straight-through mask equal the scalar spec
 TEST_CASE("quantize_uniform: the non-temporal path (large n, misaligned destination) equals the spec",
           "[bitexact][quantize]") {
 #if defined(__aarch64__)
-  // NEON has no non-temporal store (ops::streamf is a plain store): under qemu's quick tier the
+  // NEON has no non-temporal store (ops::streamf is a plain store): in the quick tier the
   // 4 Mi-element case only costs time.
   if (qtz_test::quick_tier()) return;
 #endif
