@@ -51,7 +51,7 @@ void quantize_view(const eigen::FloatView& v, const QuantParams& p, QTensor<Fmt,
     throw std::invalid_argument("qtz: params.format is " + p.format.name() + "; the QTensor holds " +
                                 format_traits<Fmt>::format().name() + " codes");
   }
-  // qtz::quantize throws before it writes anything, so `out` is unchanged when it throws.
+  // qtz::quantize throws (argument errors) before it writes anything: `out` is then unchanged.
   const std::size_t n = v.shape.size();
   if (out.shape() == v.shape) {
     qtz::quantize(Span<const float>(v.data, n), Span<storage_type>(out.codes.data(), n), v.shape, p, v.layout);
